@@ -1,0 +1,25 @@
+/*
+ * http.h -- the HTTP API (libevent evhttp, JSON with jansson) on the main
+ * event loop: /health and the /v1/services registration and discovery API,
+ * with Consul-style blocking queries (?index=N&wait=30s, X-Stadion-Index).
+ */
+#ifndef STADION_API_HTTP_H
+#define STADION_API_HTTP_H
+
+#include <stdint.h>
+
+struct event_base;
+struct registry;
+struct api_http;
+
+/*
+ * Listen on "ADDR:PORT" ("[V6]:PORT") in base and serve reg. watch_max_wait
+ * caps ?wait= in seconds. ST_EIO when the address cannot be bound,
+ * ST_EINVAL when it does not parse. *out owned by the caller.
+ */
+int api_http_new(struct event_base *base, const char *listen,
+    struct registry *reg, uint32_t watch_max_wait, struct api_http **out);
+/* Answer pending watches, close the listener, free. Accepts NULL. */
+void api_http_free(struct api_http *api);
+
+#endif

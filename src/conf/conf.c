@@ -1,0 +1,840 @@
+/*
+ * conf.c -- the option table and everything it drives: the defaults, the
+ * JSON file, the flags and the usage text.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "conf/conf.h"
+#include "util/error.h"
+
+#define CONF_TTL_MAX 2147483647u	/* RFC 2181 section 8 */
+
+/* The key is the field's name, so each option is written down once. */
+#define CONF_OPT(field, flag, sh, type, min, max, def, help) \
+	{ #field, flag, sh, type, min, max, def, help, \
+	  offsetof(struct conf, field) }
+
+static const struct conf_option conf_table[] = {
+	CONF_OPT(state_dir, "state-dir", 0, CONF_STRING, 0, 0, "./state",
+	    "directory of the registry database"),
+	CONF_OPT(dns_listen, "dns-listen", 0, CONF_STRING_LIST, 0, 0,
+	    "127.0.0.1:5353",
+	    "DNS address and port, UDP and TCP; may be repeated"),
+	CONF_OPT(http_listen, "http-listen", 0, CONF_STRING, 0, 0,
+	    "127.0.0.1:8053", "HTTP API address and port"),
+	CONF_OPT(domain, "domain", 0, CONF_STRING, 0, 0, "mesos",
+	    "domain stadiond is authoritative for"),
+	CONF_OPT(framework, "framework", 0, CONF_STRING, 0, 0, "marathon",
+	    "label of the registry's names under the domain"),
+	CONF_OPT(zones_dir, "zones-dir", 0, CONF_STRING, 0, 0, "./zones",
+	    "directory of static zone files"),
+	CONF_OPT(address, "address", 0, CONF_STRING, 0, 0, NULL,
+	    "own address for leader, master and ns1 (default: the first "
+	    "non-wildcard dns_listen address)"),
+	CONF_OPT(log_level, "log-level", 0, CONF_LOG_LEVEL, 0, 0, "notice",
+	    "error, warning, notice, info or debug"),
+	CONF_OPT(foreground, "foreground", 'f', CONF_BOOL, 0, 0, "false",
+	    "stay in the foreground"),
+	CONF_OPT(syslog, "syslog", 0, CONF_BOOL, 0, 0, "false",
+	    "log to syslog instead of stderr"),
+	CONF_OPT(threads, "threads", 0, CONF_UINT, 0, 256, "0",
+	    "DNS worker threads, 0 for one per core"),
+	CONF_OPT(ttl, "ttl", 0, CONF_UINT, 0, CONF_TTL_MAX, "60",
+	    "TTL of registry records"),
+	CONF_OPT(soa_mname, "soa-mname", 0, CONF_STRING, 0, 0, NULL,
+	    "SOA primary server (default: ns1.DOMAIN)"),
+	CONF_OPT(soa_rname, "soa-rname", 0, CONF_STRING, 0, 0, NULL,
+	    "SOA mailbox (default: root.ns1.DOMAIN)"),
+	CONF_OPT(soa_refresh, "soa-refresh", 0, CONF_UINT, 0, CONF_TTL_MAX,
+	    "60", "SOA refresh, seconds"),
+	CONF_OPT(soa_retry, "soa-retry", 0, CONF_UINT, 0, CONF_TTL_MAX,
+	    "600", "SOA retry, seconds"),
+	CONF_OPT(soa_expire, "soa-expire", 0, CONF_UINT, 0, CONF_TTL_MAX,
+	    "86400", "SOA expire, seconds"),
+	CONF_OPT(soa_minimum, "soa-minimum", 0, CONF_UINT, 0, CONF_TTL_MAX,
+	    "60", "SOA minimum, the TTL of negative answers"),
+	CONF_OPT(chaos_version, "chaos-version", 0, CONF_STRING, 0, 0,
+	    PACKAGE_NAME " " PACKAGE_VERSION,
+	    "answer to version.bind CH TXT, empty to refuse"),
+	CONF_OPT(chaos_id, "chaos-id", 0, CONF_STRING, 0, 0, NULL,
+	    "answer to id.server CH TXT, empty to refuse "
+	    "(default: the host name)"),
+	CONF_OPT(edns_udp_size, "edns-udp-size", 0, CONF_UINT, 512, 4096,
+	    "1232", "largest UDP answer sent with EDNS, octets"),
+	CONF_OPT(tcp_idle_timeout, "tcp-idle-timeout", 0, CONF_UINT, 1, 3600,
+	    "10", "seconds before an idle DNS TCP connection is closed"),
+	CONF_OPT(tcp_max_clients, "tcp-max-clients", 0, CONF_UINT, 1, 100000,
+	    "1000", "DNS TCP connections per worker thread"),
+	CONF_OPT(watch_max_wait, "watch-max-wait", 0, CONF_UINT, 1, 3600,
+	    "600", "cap of a blocking HTTP query's ?wait=, seconds"),
+};
+
+#define CONF_NOPTS (sizeof(conf_table) / sizeof(conf_table[0]))
+
+/* CONF_UINT writes a uint32_t; threads is declared unsigned. */
+_Static_assert(_Generic(((struct conf *)0)->threads, uint32_t: 1, default: 0),
+    "CONF_UINT fields must be uint32_t");
+/* A CONF_STRING_LIST's count is the size_t right after its array. */
+_Static_assert(offsetof(struct conf, n_dns_listen) ==
+    offsetof(struct conf, dns_listen) + sizeof(char **),
+    "a list's count must follow its array");
+
+/* Flags that steer the program rather than set an option. */
+static const struct conf_cmd {
+	const char *flag;	/* NULL: short flag only */
+	char short_flag;
+	const char *arg;	/* NULL: takes no argument */
+	const char *help;
+} conf_cmds[] = {
+	{ "config", 'c', "FILE", "read the configuration from FILE (JSON)" },
+	{ NULL, 'n', NULL, "check the configuration and exit" },
+	{ "help", 'h', NULL, "print this help and exit" },
+	{ "version", 'V', NULL, "print the version and exit" },
+};
+
+#define CONF_NCMDS (sizeof(conf_cmds) / sizeof(conf_cmds[0]))
+
+/* getopt_long value of a table row: its short flag or one above any char. */
+#define CONF_VAL_BASE 256
+
+const struct conf_option *
+conf_options(size_t *count)
+{
+	*count = CONF_NOPTS;
+	return conf_table;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int
+conf_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ST_ECONFIG;
+}
+
+static void *
+conf_slot(struct conf *c, const struct conf_option *o)
+{
+	return (char *)c + o->offset;
+}
+
+static size_t *
+conf_list_count(struct conf *c, const struct conf_option *o)
+{
+	return (size_t *)((char *)c + o->offset + sizeof(char **));
+}
+
+static void
+conf_list_clear(struct conf *c, const struct conf_option *o)
+{
+	char ***v = conf_slot(c, o);
+	size_t *n = conf_list_count(c, o);
+
+	for (size_t i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
+static int
+conf_list_add(struct conf *c, const struct conf_option *o, const char *s)
+{
+	char ***v = conf_slot(c, o);
+	size_t *n = conf_list_count(c, o);
+	char **nv, *dup;
+
+	if ((dup = strdup(s)) == NULL)
+		return ST_ENOMEM;
+	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL) {
+		free(dup);
+		return ST_ENOMEM;
+	}
+	nv[(*n)++] = dup;
+	*v = nv;
+	return ST_OK;
+}
+
+static int
+conf_set_string(char **slot, const char *s)
+{
+	char *dup;
+
+	if ((dup = strdup(s)) == NULL)
+		return ST_ENOMEM;
+	free(*slot);
+	*slot = dup;
+	return ST_OK;
+}
+
+/* Decimal digits only: no sign, no spaces, no base prefixes. */
+static int
+conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+{
+	uint64_t n = 0;
+
+	if (*s == '\0')
+		return ST_EINVAL;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return ST_EINVAL;
+		n = n * 10 + (uint64_t)(*s - '0');
+		if (n > max)	/* also stops an overflow */
+			return ST_EINVAL;
+	}
+	if (n < min)
+		return ST_EINVAL;
+	*v = n;
+	return ST_OK;
+}
+
+/* What a value of o must look like, for the error messages. */
+static const char *
+conf_expected(const struct conf_option *o, char *buf, size_t len)
+{
+	switch (o->type) {
+	case CONF_STRING:
+		return "expected a string";
+	case CONF_STRING_LIST:
+		return "expected an array of strings";
+	case CONF_UINT:
+		snprintf(buf, len, "expected an integer from %llu to %llu",
+		    (unsigned long long)o->min, (unsigned long long)o->max);
+		return buf;
+	case CONF_BOOL:
+		return "expected true or false";
+	case CONF_LOG_LEVEL:
+		return "expected one of error, warning, notice, info, debug";
+	}
+	return "invalid value";
+}
+
+/*
+ * Set o from text (a flag's argument or the table's default). A list gains
+ * one item. ST_EINVAL if the text is no value of o's type.
+ */
+static int
+conf_set_text(struct conf *c, const struct conf_option *o, const char *s)
+{
+	uint64_t v;
+
+	switch (o->type) {
+	case CONF_STRING:
+		return conf_set_string(conf_slot(c, o), s);
+	case CONF_STRING_LIST:
+		return conf_list_add(c, o, s);
+	case CONF_UINT:
+		if (conf_parse_uint(s, o->min, o->max, &v) != ST_OK)
+			return ST_EINVAL;
+		*(uint32_t *)conf_slot(c, o) = (uint32_t)v;
+		return ST_OK;
+	case CONF_BOOL:
+		if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)
+			return ST_EINVAL;
+		*(int *)conf_slot(c, o) = strcmp(s, "true") == 0;
+		return ST_OK;
+	case CONF_LOG_LEVEL:
+		return log_level_parse(s, conf_slot(c, o));
+	}
+	return ST_EINVAL;
+}
+
+/* Set o from a JSON value; ST_EINVAL if its type or range is wrong. */
+static int
+conf_set_json(struct conf *c, const struct conf_option *o, json_t *val)
+{
+	json_int_t i;
+	json_t *item;
+	size_t idx;
+	int rc;
+
+	switch (o->type) {
+	case CONF_STRING:
+	case CONF_LOG_LEVEL:
+		if (!json_is_string(val))
+			return ST_EINVAL;
+		return conf_set_text(c, o, json_string_value(val));
+	case CONF_STRING_LIST:
+		if (!json_is_array(val))
+			return ST_EINVAL;
+		json_array_foreach(val, idx, item) {
+			if (!json_is_string(item))
+				return ST_EINVAL;
+		}
+		conf_list_clear(c, o);
+		json_array_foreach(val, idx, item) {
+			if ((rc = conf_list_add(c, o, json_string_value(item))))
+				return rc;
+		}
+		return ST_OK;
+	case CONF_UINT:
+		if (!json_is_integer(val))
+			return ST_EINVAL;
+		i = json_integer_value(val);
+		if (i < 0 || (uint64_t)i < o->min || (uint64_t)i > o->max)
+			return ST_EINVAL;
+		*(uint32_t *)conf_slot(c, o) = (uint32_t)i;
+		return ST_OK;
+	case CONF_BOOL:
+		if (!json_is_boolean(val))
+			return ST_EINVAL;
+		*(int *)conf_slot(c, o) = json_is_true(val);
+		return ST_OK;
+	}
+	return ST_EINVAL;
+}
+
+int
+conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < CONF_NOPTS; i++) {
+		const struct conf_option *o = &conf_table[i];
+		int rc;
+
+		if (o->def == NULL)
+			continue;
+		if ((rc = conf_set_text(c, o, o->def)) != ST_OK) {
+			conf_deinit(c);
+			return rc;
+		}
+	}
+	return ST_OK;
+}
+
+void
+conf_deinit(struct conf *c)
+{
+	for (size_t i = 0; i < CONF_NOPTS; i++) {
+		const struct conf_option *o = &conf_table[i];
+
+		if (o->type == CONF_STRING)
+			free(*(char **)conf_slot(c, o));
+		else if (o->type == CONF_STRING_LIST)
+			conf_list_clear(c, o);
+	}
+	free(c->config_file);
+	memset(c, 0, sizeof(*c));
+}
+
+static const struct conf_option *
+conf_find_key(const char *key)
+{
+	for (size_t i = 0; i < CONF_NOPTS; i++) {
+		if (strcmp(conf_table[i].key, key) == 0)
+			return &conf_table[i];
+	}
+	return NULL;
+}
+
+struct conf_pos {
+	int line, col;
+};
+
+/*
+ * jansson keeps no positions, so find them in the text, which has already
+ * parsed: the start of the top-level value and of each top-level key, in
+ * file order (the order json_object_foreach keeps since jansson 2.8).
+ * Columns count characters, not octets, as jansson's do.
+ */
+static void
+conf_scan_keys(const char *text, size_t len, struct conf_pos *top,
+    struct conf_pos *keys, size_t nkeys)
+{
+	int line = 1, col = 0, depth = 0, in_str = 0, esc = 0, want_key = 0;
+	size_t k = 0;
+
+	*top = (struct conf_pos){ 1, 1 };
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if (ch == '\n') {
+			line++;
+			col = 0;
+			continue;
+		}
+		if ((ch & 0xc0) != 0x80)
+			col++;
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (ch == '\\')
+				esc = 1;
+			else if (ch == '"')
+				in_str = 0;
+			continue;
+		}
+		switch (ch) {
+		case '"':
+			in_str = 1;
+			if (want_key && k < nkeys)
+				keys[k++] = (struct conf_pos){ line, col };
+			want_key = 0;
+			break;
+		case '{':
+		case '[':
+			if (depth++ == 0) {
+				*top = (struct conf_pos){ line, col };
+				want_key = ch == '{';
+			}
+			break;
+		case '}':
+		case ']':
+			depth--;
+			break;
+		case ',':
+			want_key = depth == 1;
+			break;
+		}
+	}
+}
+
+/* The whole of path into *text, owned by the caller. */
+static int
+conf_read_file(const char *path, char **text, size_t *len, char *err,
+    size_t errlen)
+{
+	FILE *f;
+	char *buf = NULL, *nbuf;
+	size_t n = 0, cap = 0, got;
+	int rc = ST_OK;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return conf_err(err, errlen, "%s: cannot read (%s)", path,
+		    strerror(errno));
+	do {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			if ((nbuf = realloc(buf, cap)) == NULL) {
+				rc = ST_ENOMEM;
+				break;
+			}
+			buf = nbuf;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+	} while (got > 0);
+	if (rc == ST_OK && ferror(f))
+		rc = conf_err(err, errlen, "%s: cannot read (%s)", path,
+		    strerror(errno));
+	fclose(f);
+	if (rc != ST_OK) {
+		free(buf);
+		return rc;
+	}
+	*text = buf;
+	*len = n;
+	return ST_OK;
+}
+
+static int
+conf_apply_object(struct conf *c, const char *path, json_t *root,
+    const struct conf_pos *pos, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *val;
+	size_t i = 0;
+	char buf[64];
+	int rc;
+
+	json_object_foreach(root, key, val) {
+		const struct conf_option *o = conf_find_key(key);
+		struct conf_pos p = pos[i++];
+
+		if (o == NULL)
+			return conf_err(err, errlen, "%s:%d:%d: unknown key '%s'",
+			    path, p.line, p.col, key);
+		if ((rc = conf_set_json(c, o, val)) == ST_ENOMEM)
+			return rc;
+		if (rc != ST_OK)
+			return conf_err(err, errlen, "%s:%d:%d: key '%s': %s",
+			    path, p.line, p.col, key,
+			    conf_expected(o, buf, sizeof(buf)));
+	}
+	return ST_OK;
+}
+
+static int
+conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	json_t *root = NULL;
+	json_error_t jerr;
+	struct conf_pos top, *pos = NULL;
+	int rc;
+
+	if ((rc = conf_read_file(path, &text, &len, err, errlen)) != ST_OK)
+		return rc;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		rc = conf_err(err, errlen, "%s:%d:%d: %s", path, jerr.line,
+		    jerr.column, jerr.text);
+		goto out;
+	}
+	/* One more slot than keys, so an empty object needs no special case. */
+	if ((pos = calloc(json_object_size(root) + 1, sizeof(*pos))) == NULL) {
+		rc = ST_ENOMEM;
+		goto out;
+	}
+	conf_scan_keys(text, len, &top, pos, json_object_size(root));
+	if (!json_is_object(root))
+		rc = conf_err(err, errlen,
+		    "%s:%d:%d: top level must be a JSON object", path,
+		    top.line, top.col);
+	else
+		rc = conf_apply_object(c, path, root, pos, err, errlen);
+out:
+	free(pos);
+	json_decref(root);
+	free(text);
+	return rc;
+}
+
+static const struct conf_option *
+conf_by_val(int val)
+{
+	if (val >= CONF_VAL_BASE && (size_t)(val - CONF_VAL_BASE) < CONF_NOPTS)
+		return &conf_table[val - CONF_VAL_BASE];
+	for (size_t i = 0; i < CONF_NOPTS; i++) {
+		if (conf_table[i].short_flag != 0 &&
+		    conf_table[i].short_flag == val)
+			return &conf_table[i];
+	}
+	return NULL;
+}
+
+/* The long name of the option or command flag that getopt calls val. */
+static const char *
+conf_flag_name(int val)
+{
+	const struct conf_option *o = conf_by_val(val);
+
+	if (o != NULL)
+		return o->flag;
+	for (size_t i = 0; i < CONF_NCMDS; i++) {
+		if (conf_cmds[i].short_flag == val)
+			return conf_cmds[i].flag;
+	}
+	return NULL;
+}
+
+/* Why getopt_long returned '?' or ':' (it prints nothing: opterr is 0). */
+static int
+conf_flag_error(int ch, char **argv, char *err, size_t errlen)
+{
+	const char *name = conf_flag_name(optopt);
+
+	if (ch == ':')
+		return name != NULL ?
+		    conf_err(err, errlen, "option --%s: requires an argument",
+			name) :
+		    conf_err(err, errlen, "option -%c: requires an argument",
+			optopt);
+	/* optopt names a known option only when it was given an argument. */
+	if (name != NULL && optopt != 0)
+		return conf_err(err, errlen, "option --%s: takes no argument",
+		    name);
+	if (optopt != 0)
+		return conf_err(err, errlen, "unknown option '-%c'", optopt);
+	return conf_err(err, errlen, "unknown option '%s'", argv[optind - 1]);
+}
+
+struct conf_getopt {
+	struct option longopts[CONF_NOPTS + CONF_NCMDS + 1];
+	char shortopts[2 * (CONF_NOPTS + CONF_NCMDS) + 3];
+};
+
+static void
+conf_getopt_init(struct conf_getopt *g)
+{
+	size_t nl = 0, ns = 0;
+
+	/* '+': stop at the first operand rather than reorder argv; ':': tell
+	 * a missing argument from an unknown flag. */
+	g->shortopts[ns++] = '+';
+	g->shortopts[ns++] = ':';
+	for (size_t i = 0; i < CONF_NCMDS; i++) {
+		const struct conf_cmd *cmd = &conf_cmds[i];
+		int has_arg = cmd->arg ? required_argument : no_argument;
+
+		g->shortopts[ns++] = cmd->short_flag;
+		if (has_arg)
+			g->shortopts[ns++] = ':';
+		if (cmd->flag != NULL)
+			g->longopts[nl++] = (struct option){ cmd->flag, has_arg,
+			    NULL, cmd->short_flag };
+	}
+	for (size_t i = 0; i < CONF_NOPTS; i++) {
+		const struct conf_option *o = &conf_table[i];
+		int has_arg = o->type == CONF_BOOL ? no_argument :
+		    required_argument;
+
+		if (o->short_flag != 0) {
+			g->shortopts[ns++] = o->short_flag;
+			if (has_arg)
+				g->shortopts[ns++] = ':';
+		}
+		if (o->flag != NULL)
+			g->longopts[nl++] = (struct option){ o->flag, has_arg,
+			    NULL, o->short_flag ? o->short_flag :
+			    CONF_VAL_BASE + (int)i };
+	}
+	g->shortopts[ns] = '\0';
+	g->longopts[nl] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/*
+ * Walk the flags twice: without c, to take the command flags and report
+ * bad ones; then with c, after the file, so the options set win over it.
+ */
+static int
+conf_walk_argv(const struct conf_getopt *g, struct conf *c,
+    struct conf_cli *cli, const char **config, int argc, char **argv,
+    char *err, size_t errlen)
+{
+	unsigned char listed[CONF_NOPTS] = { 0 };
+	const struct conf_option *o;
+	char buf[64];
+	int ch, rc;
+
+	/* 0, not 1: glibc then also forgets where it was inside a cluster
+	 * of short flags from an earlier, abandoned scan. */
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, g->shortopts, g->longopts,
+	    NULL)) != -1) {
+		if (ch == ':' || ch == '?')
+			return conf_flag_error(ch, argv, err, errlen);
+		if ((o = conf_by_val(ch)) == NULL) {
+			cli->check_only |= ch == 'n';
+			cli->help |= ch == 'h';
+			cli->version |= ch == 'V';
+			if (ch == 'c')
+				*config = optarg;
+			continue;
+		}
+		if (c == NULL)
+			continue;
+		/* A list on the command line replaces the file's. */
+		if (o->type == CONF_STRING_LIST && !listed[o - conf_table]) {
+			listed[o - conf_table] = 1;
+			conf_list_clear(c, o);
+		}
+		rc = conf_set_text(c, o, optarg ? optarg : "true");
+		if (rc == ST_EINVAL)
+			return conf_err(err, errlen, "option --%s: %s", o->flag,
+			    conf_expected(o, buf, sizeof(buf)));
+		if (rc != ST_OK)
+			return rc;
+	}
+	if (optind < argc)
+		return conf_err(err, errlen, "unexpected argument '%s'",
+		    argv[optind]);
+	return ST_OK;
+}
+
+int
+conf_load(struct conf *c, struct conf_cli *cli, int argc, char **argv,
+    char *err, size_t errlen)
+{
+	struct conf_getopt g;
+	const char *config = NULL;
+	int rc;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	memset(cli, 0, sizeof(*cli));
+	if ((rc = conf_init(c)) != ST_OK)
+		return rc;
+	conf_getopt_init(&g);
+	rc = conf_walk_argv(&g, NULL, cli, &config, argc, argv, err, errlen);
+	/* Help and version must work whatever state the file is in. */
+	if (rc != ST_OK || cli->help || cli->version)
+		goto out;
+	if (config != NULL) {
+		if ((rc = conf_set_string(&c->config_file, config)) != ST_OK)
+			goto out;
+		if ((rc = conf_load_file(c, config, err, errlen)) != ST_OK)
+			goto out;
+	}
+	rc = conf_walk_argv(&g, c, cli, &config, argc, argv, err, errlen);
+out:
+	if (rc == ST_ENOMEM)
+		conf_err(err, errlen, "%s", st_strerror(rc));
+	if (rc != ST_OK)
+		conf_deinit(c);
+	return rc;
+}
+
+/* Labels of 1-63 characters [A-Za-z0-9_-], at most 253 in all; a final
+ * dot (absolute name) only where fqdn_ok. */
+static int
+conf_name_ok(const char *s, int fqdn_ok)
+{
+	size_t len = strlen(s), label = 0;
+
+	if (fqdn_ok && len > 1 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if ((!isalnum((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '_') || ++label > 63) {
+			return 0;
+		}
+	}
+	return label > 0;
+}
+
+static int
+conf_ip_ok(const char *s)
+{
+	struct in6_addr a;
+
+	return inet_pton(AF_INET, s, &a) == 1 ||
+	    inet_pton(AF_INET6, s, &a) == 1;
+}
+
+/* "A.B.C.D:PORT" or "[V6]:PORT", port 1-65535. */
+static int
+conf_addr_port_ok(const char *s)
+{
+	char host[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+	const char *h = s, *colon;
+	size_t hlen;
+	uint64_t port;
+	int af = AF_INET;
+
+	if (*s == '[') {
+		h = s + 1;
+		colon = strchr(h, ']');
+		if (colon == NULL || *++colon != ':')
+			return 0;
+		hlen = (size_t)(colon - 1 - h);
+		af = AF_INET6;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return 0;
+		hlen = (size_t)(colon - h);
+	}
+	if (hlen >= sizeof(host))
+		return 0;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	return inet_pton(af, host, &a) == 1 &&
+	    conf_parse_uint(colon + 1, 1, 65535, &port) == ST_OK;
+}
+
+int
+conf_validate(const struct conf *c, char *err, size_t errlen)
+{
+	const struct {
+		const char *key, *val;
+		int fqdn_ok;
+	} names[] = {
+		{ "domain", c->domain, 0 },
+		{ "framework", c->framework, 0 },
+		{ "soa_mname", c->soa_mname, 1 },	/* NULL: derived */
+		{ "soa_rname", c->soa_rname, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].val != NULL &&
+		    !conf_name_ok(names[i].val, names[i].fqdn_ok))
+			return conf_err(err, errlen,
+			    "key '%s': '%s' is not a valid DNS name",
+			    names[i].key, names[i].val);
+	}
+	if (c->state_dir[0] == '\0')
+		return conf_err(err, errlen, "key 'state_dir': is empty");
+	if (c->zones_dir[0] == '\0')
+		return conf_err(err, errlen, "key 'zones_dir': is empty");
+	if (c->n_dns_listen == 0)
+		return conf_err(err, errlen,
+		    "key 'dns_listen': needs at least one address");
+	for (size_t i = 0; i < c->n_dns_listen; i++) {
+		if (!conf_addr_port_ok(c->dns_listen[i]))
+			return conf_err(err, errlen,
+			    "key 'dns_listen': '%s' is not ADDR:PORT",
+			    c->dns_listen[i]);
+	}
+	if (!conf_addr_port_ok(c->http_listen))
+		return conf_err(err, errlen,
+		    "key 'http_listen': '%s' is not ADDR:PORT", c->http_listen);
+	if (c->address != NULL && !conf_ip_ok(c->address))
+		return conf_err(err, errlen,
+		    "key 'address': '%s' is not an IPv4 or IPv6 address",
+		    c->address);
+	return ST_OK;
+}
+
+static void
+conf_usage_line(FILE *f, char short_flag, const char *flag, const char *arg,
+    const char *help)
+{
+	char left[64];
+
+	snprintf(left, sizeof(left), "%c%c%s%s%s%s%s",
+	    short_flag ? '-' : ' ', short_flag ? short_flag : ' ',
+	    short_flag && flag ? ", " : "  ", flag ? "--" : "",
+	    flag ? flag : "", arg ? " " : "", arg ? arg : "");
+	fprintf(f, "  %-26s %s", left, help);
+}
+
+void
+conf_usage(void *fp, const char *progname)
+{
+	static const char *const metavar[] = {
+		[CONF_STRING] = "TEXT", [CONF_STRING_LIST] = "TEXT",
+		[CONF_UINT] = "N", [CONF_LOG_LEVEL] = "LEVEL", [CONF_BOOL] = NULL,
+	};
+	FILE *f = fp;
+
+	fprintf(f, "usage: %s [-c FILE] [-n] [OPTION ...]\n\n", progname);
+	for (size_t i = 0; i < CONF_NCMDS; i++) {
+		const struct conf_cmd *cmd = &conf_cmds[i];
+
+		conf_usage_line(f, cmd->short_flag, cmd->flag, cmd->arg,
+		    cmd->help);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < CONF_NOPTS; i++) {
+		const struct conf_option *o = &conf_table[i];
+
+		conf_usage_line(f, o->short_flag, o->flag, metavar[o->type],
+		    o->help);
+		if (o->type == CONF_UINT)
+			fprintf(f, " (%llu-%llu, default: %s)",
+			    (unsigned long long)o->min,
+			    (unsigned long long)o->max, o->def);
+		else if (o->def != NULL && o->type != CONF_BOOL)
+			fprintf(f, " (default: %s)", o->def);
+		fputc('\n', f);
+	}
+	fprintf(f, "\nEvery option is also a key of the JSON file given with "
+	    "-c; see stadiond.json(5).\n");
+}

@@ -1,0 +1,405 @@
+/*
+ * server.c -- DNS worker threads: UDP in batches, TCP per RFC 7766.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "conf/conf.h"
+#include "dns/answer.h"
+#include "dns/server.h"
+#include "util/addr.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#define UDP_BATCH 32
+#define UDP_QUERY_MAX 4096
+#define UDP_RESP_MAX 4096
+#define TCP_MSG_MAX 65535
+/* Stop reading a TCP client whose answers pile up unread. */
+#define TCP_OUT_HIGH (256 * 1024)
+
+struct tcp_conn {
+	struct bufferevent *bev;
+	struct dns_worker *w;
+	struct tcp_conn *prev, *next;
+};
+
+struct dns_worker {
+	struct dns_server *srv;
+	struct tcp_conn *conns;	/* open TCP clients, freed at shutdown */
+	pthread_t thread;
+	int started;
+	struct event_base *base;
+	struct dns_answer_ctx *actx;
+	struct event **udp_ev;
+	int *udp_fd;
+	struct evconnlistener **tcp;
+	unsigned nclients;
+	struct mmsghdr msgs[UDP_BATCH], out[UDP_BATCH];
+	struct iovec iov[UDP_BATCH], oiov[UDP_BATCH];
+	struct sockaddr_storage peers[UDP_BATCH];
+	uint8_t qbuf[UDP_BATCH][UDP_QUERY_MAX];
+	uint8_t rbuf[UDP_BATCH][UDP_RESP_MAX];
+	uint8_t tcpbuf[TCP_MSG_MAX + 2];
+	uint8_t tcpq[TCP_MSG_MAX];
+};
+
+struct dns_server {
+	size_t nworkers;
+	struct dns_worker *w;
+	size_t naddrs;
+	struct sockaddr_storage *addrs;
+	socklen_t *addrlens;
+	struct timeval idle;
+	unsigned max_clients;
+};
+
+static void
+udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_worker *w = arg;
+	int n, nout = 0;
+
+	for (int i = 0; i < UDP_BATCH; i++) {
+		w->iov[i].iov_base = w->qbuf[i];
+		w->iov[i].iov_len = UDP_QUERY_MAX;
+		memset(&w->msgs[i].msg_hdr, 0, sizeof(w->msgs[i].msg_hdr));
+		w->msgs[i].msg_hdr.msg_iov = &w->iov[i];
+		w->msgs[i].msg_hdr.msg_iovlen = 1;
+		w->msgs[i].msg_hdr.msg_name = &w->peers[i];
+		w->msgs[i].msg_hdr.msg_namelen = sizeof(w->peers[i]);
+	}
+	n = recvmmsg(fd, w->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0) {
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			log_warn("dns: recvmmsg failed");
+		return;
+	}
+	if (dns_answer_begin(w->actx) != ST_OK)
+		return;
+	for (int i = 0; i < n; i++) {
+		ssize_t len = dns_answer(w->actx, w->qbuf[i], w->msgs[i].msg_len,
+		    w->rbuf[nout], UDP_RESP_MAX, 0);
+
+		if (len <= 0)
+			continue;
+		w->oiov[nout].iov_base = w->rbuf[nout];
+		w->oiov[nout].iov_len = (size_t)len;
+		memset(&w->out[nout].msg_hdr, 0, sizeof(w->out[nout].msg_hdr));
+		w->out[nout].msg_hdr.msg_iov = &w->oiov[nout];
+		w->out[nout].msg_hdr.msg_iovlen = 1;
+		w->out[nout].msg_hdr.msg_name = &w->peers[i];
+		w->out[nout].msg_hdr.msg_namelen = w->msgs[i].msg_hdr.msg_namelen;
+		nout++;
+	}
+	dns_answer_end(w->actx);
+	for (int sent = 0; sent < nout;) {
+		int r = sendmmsg(fd, w->out + sent, (unsigned)(nout - sent),
+		    MSG_DONTWAIT);
+
+		if (r <= 0) {
+			/* A full send buffer drops the rest, as UDP may. */
+			if (r < 0 && errno != EAGAIN && errno != EINTR)
+				log_debug("dns: sendmmsg failed (%s)", strerror(errno));
+			break;
+		}
+		sent += r;
+	}
+}
+
+static void
+tcp_close(struct tcp_conn *tc)
+{
+	struct dns_worker *w = tc->w;
+
+	if (tc->prev)
+		tc->prev->next = tc->next;
+	else
+		w->conns = tc->next;
+	if (tc->next)
+		tc->next->prev = tc->prev;
+	bufferevent_free(tc->bev);
+	free(tc);
+	w->nclients--;
+}
+
+static void
+tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *tc = arg;
+	struct dns_worker *w = tc->w;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *out = bufferevent_get_output(bev);
+	uint8_t lenb[2];
+	int begun = 0;
+
+	while (evbuffer_get_length(out) < TCP_OUT_HIGH) {
+		size_t mlen;
+		ssize_t rlen;
+
+		if (evbuffer_copyout(in, lenb, 2) != 2)
+			break;
+		mlen = (size_t)lenb[0] << 8 | lenb[1];
+		if (evbuffer_get_length(in) < 2 + mlen)
+			break;
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, w->tcpq, mlen);
+		if (!begun) {
+			if (dns_answer_begin(w->actx) != ST_OK)
+				break;
+			begun = 1;
+		}
+		rlen = dns_answer(w->actx, w->tcpq, mlen, w->tcpbuf + 2,
+		    TCP_MSG_MAX, 1);
+		if (rlen <= 0)
+			continue;
+		w->tcpbuf[0] = (uint8_t)(rlen >> 8);
+		w->tcpbuf[1] = (uint8_t)rlen;
+		evbuffer_add(out, w->tcpbuf, (size_t)rlen + 2);
+	}
+	if (begun)
+		dns_answer_end(w->actx);
+	if (evbuffer_get_length(out) >= TCP_OUT_HIGH)
+		bufferevent_disable(bev, EV_READ);
+}
+
+static void
+tcp_write(struct bufferevent *bev, void *arg)
+{
+	/* Output drained below the low watermark (empty): read again. */
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		tcp_read(bev, arg);
+	}
+}
+
+static void
+tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		tcp_close(arg);
+}
+
+static void
+tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct dns_worker *w = arg;
+	struct tcp_conn *tc;
+
+	if (w->nclients >= w->srv->max_clients ||
+	    (tc = calloc(1, sizeof(*tc))) == NULL) {
+		close(fd);
+		return;
+	}
+	tc->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (tc->bev == NULL) {
+		free(tc);
+		close(fd);
+		return;
+	}
+	tc->w = w;
+	tc->next = w->conns;
+	if (w->conns)
+		w->conns->prev = tc;
+	w->conns = tc;
+	w->nclients++;
+	bufferevent_setcb(tc->bev, tcp_read, tcp_write, tcp_event, tc);
+	bufferevent_set_timeouts(tc->bev, &w->srv->idle, &w->srv->idle);
+	bufferevent_enable(tc->bev, EV_READ | EV_WRITE);
+}
+
+static int
+server_socket(const struct sockaddr_storage *ss, socklen_t len, int type)
+{
+	int fd, on = 1;
+	char host[64];
+
+	fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_err("dns: socket failed");
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+		log_warn("dns: SO_REUSEPORT unavailable");
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)ss, len) == -1) {
+		addr_host(ss, host, sizeof(host));
+		log_err("dns: cannot bind %s port %u (%s)", host,
+		    ntohs(((const struct sockaddr_in *)ss)->sin_port),
+		    type == SOCK_DGRAM ? "udp" : "tcp");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+worker_init(struct dns_server *srv, struct dns_worker *w, struct store *st,
+    const struct dns_answer_conf *ac)
+{
+	int err;
+
+	w->srv = srv;
+	if ((w->base = event_base_new()) == NULL)
+		return ST_ENOMEM;
+	if ((err = dns_answer_ctx_new(st, ac, &w->actx)) != ST_OK)
+		return err;
+	w->udp_ev = calloc(srv->naddrs, sizeof(*w->udp_ev));
+	w->udp_fd = calloc(srv->naddrs, sizeof(*w->udp_fd));
+	w->tcp = calloc(srv->naddrs, sizeof(*w->tcp));
+	if (!w->udp_ev || !w->udp_fd || !w->tcp)
+		return ST_ENOMEM;
+	for (size_t i = 0; i < srv->naddrs; i++)
+		w->udp_fd[i] = -1;
+	for (size_t i = 0; i < srv->naddrs; i++) {
+		int tfd;
+
+		w->udp_fd[i] = server_socket(&srv->addrs[i], srv->addrlens[i],
+		    SOCK_DGRAM);
+		if (w->udp_fd[i] == -1)
+			return ST_EIO;
+		w->udp_ev[i] = event_new(w->base, w->udp_fd[i],
+		    EV_READ | EV_PERSIST, udp_read, w);
+		if (w->udp_ev[i] == NULL || event_add(w->udp_ev[i], NULL) != 0)
+			return ST_ENOMEM;
+		if ((tfd = server_socket(&srv->addrs[i], srv->addrlens[i],
+		    SOCK_STREAM)) == -1)
+			return ST_EIO;
+		w->tcp[i] = evconnlistener_new(w->base, tcp_accept, w,
+		    LEV_OPT_CLOSE_ON_FREE, 128, tfd);
+		if (w->tcp[i] == NULL) {
+			log_err("dns: listen failed");
+			close(tfd);
+			return ST_EIO;
+		}
+	}
+	return ST_OK;
+}
+
+static void
+worker_deinit(struct dns_server *srv, struct dns_worker *w)
+{
+	for (size_t i = 0; i < srv->naddrs; i++) {
+		if (w->udp_ev && w->udp_ev[i])
+			event_free(w->udp_ev[i]);
+		if (w->udp_fd && w->udp_fd[i] != -1)
+			close(w->udp_fd[i]);
+		if (w->tcp && w->tcp[i])
+			evconnlistener_free(w->tcp[i]);
+	}
+	free(w->udp_ev);
+	free(w->udp_fd);
+	free(w->tcp);
+	while (w->conns)
+		tcp_close(w->conns);
+	dns_answer_ctx_free(w->actx);
+	if (w->base)
+		event_base_free(w->base);
+}
+
+int
+dns_server_new(struct store *st, const struct conf *c, struct dns_server **out)
+{
+	struct dns_answer_conf ac = {
+		.chaos_version = c->chaos_version,
+		.chaos_id = c->chaos_id,
+		.edns_udp_size = (uint16_t)c->edns_udp_size,
+	};
+	struct dns_server *srv;
+	long cores;
+	int err;
+
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		return ST_ENOMEM;
+	srv->naddrs = c->n_dns_listen;
+	srv->addrs = calloc(srv->naddrs, sizeof(*srv->addrs));
+	srv->addrlens = calloc(srv->naddrs, sizeof(*srv->addrlens));
+	if (!srv->addrs || !srv->addrlens) {
+		err = ST_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < srv->naddrs; i++) {
+		if (addr_parse(c->dns_listen[i], &srv->addrs[i],
+		    &srv->addrlens[i]) != ST_OK) {
+			log_errx("dns: bad listen address '%s'", c->dns_listen[i]);
+			err = ST_EINVAL;
+			goto fail;
+		}
+	}
+	srv->idle.tv_sec = c->tcp_idle_timeout;
+	srv->max_clients = c->tcp_max_clients;
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	srv->nworkers = c->threads ? c->threads : (cores > 0 ? (size_t)cores : 1);
+	if ((srv->w = calloc(srv->nworkers, sizeof(*srv->w))) == NULL) {
+		err = ST_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < srv->nworkers; i++)
+		if ((err = worker_init(srv, &srv->w[i], st, &ac)) != ST_OK)
+			goto fail;
+	*out = srv;
+	return ST_OK;
+fail:
+	dns_server_free(srv);
+	return err;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct dns_worker *w = arg;
+
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+int
+dns_server_start(struct dns_server *srv)
+{
+	for (size_t i = 0; i < srv->nworkers; i++) {
+		if (pthread_create(&srv->w[i].thread, NULL, worker_main,
+		    &srv->w[i]) != 0) {
+			log_errx("dns: cannot start worker thread %zu", i);
+			return ST_ENOMEM;
+		}
+		srv->w[i].started = 1;
+	}
+	log_info("dns: %zu worker threads serving %zu addresses",
+	    srv->nworkers, srv->naddrs);
+	return ST_OK;
+}
+
+void
+dns_server_free(struct dns_server *srv)
+{
+	if (srv == NULL)
+		return;
+	for (size_t i = 0; srv->w && i < srv->nworkers; i++)
+		if (srv->w[i].started)
+			event_base_loopbreak(srv->w[i].base);
+	for (size_t i = 0; srv->w && i < srv->nworkers; i++) {
+		if (srv->w[i].started)
+			pthread_join(srv->w[i].thread, NULL);
+		worker_deinit(srv, &srv->w[i]);
+	}
+	free(srv->w);
+	free(srv->addrs);
+	free(srv->addrlens);
+	free(srv);
+}

@@ -1,0 +1,99 @@
+/*
+ * store.h -- the LMDB environment: stadion's single source of truth.
+ *
+ * One environment under the state dir holds named databases. All writes go
+ * through store_write() from one thread (the main event loop); it runs a
+ * callback inside a write transaction, commits only when the callback and
+ * every operation in it succeeded, and grows the map and retries when LMDB
+ * reports MDB_MAP_FULL. Readers (DNS threads) own a read transaction handle
+ * each and bracket every batch of queries with store_reader_begin/_end, so
+ * no snapshot is held across the event loop.
+ */
+#ifndef STADION_STORE_STORE_H
+#define STADION_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bumped when the layout below changes incompatibly; a newer one is refused. */
+#define STORE_SCHEMA_VERSION 1
+
+enum store_db {
+	STORE_DB_META = 0,	/* "schema" u32, "index" u64 (big endian) */
+	STORE_DB_ZONES,		/* zone name key -> struct of zone flags */
+	STORE_DB_NODES,		/* owner name key -> node blob (dns/node.h) */
+	STORE_DB_SERVICES,	/* service name -> JSON service record */
+	STORE_DB_INSTANCES,	/* service name "\0" instance id -> JSON */
+	STORE_DB_LABELS,	/* DNS label -> service name (uniqueness) */
+	STORE_DB__COUNT
+};
+
+struct store;
+struct store_txn;
+
+/*
+ * Open (creating when needed) the environment in directory dir, check the
+ * schema version. ST_ESCHEMA when the state was written by a newer schema,
+ * ST_ESTORE/ST_EIO otherwise. *out is owned by the caller (store_close).
+ */
+int store_open(const char *dir, struct store **out);
+void store_close(struct store *st);
+
+/* Map size in bytes now in force (grows on MDB_MAP_FULL). */
+size_t store_map_size(const struct store *st);
+
+/*
+ * Run fn in a write transaction. fn returns 0 to commit or a negative code
+ * to abort; any failed operation inside also aborts (the txn remembers its
+ * first error). On MDB_MAP_FULL the map is doubled and fn runs again, so fn
+ * must not have effects outside the transaction before it returns.
+ * Returns fn's error, the first store error, or 0 once committed.
+ */
+typedef int (*store_write_fn)(struct store_txn *txn, void *arg);
+int store_write(struct store *st, store_write_fn fn, void *arg);
+
+/* Read handles: one per thread, reused across batches. */
+int store_reader_new(struct store *st, struct store_txn **out);
+void store_reader_free(struct store_txn *txn);
+/* Take a fresh snapshot; ST_ESTORE on failure. */
+int store_reader_begin(struct store_txn *txn);
+/* Drop the snapshot; pointers obtained from it become invalid. */
+void store_reader_end(struct store_txn *txn);
+
+/*
+ * Operations valid in read and write transactions. Returned pointers point
+ * into the map and live until the transaction ends.
+ * get: ST_ENOTFOUND when the key is absent (not recorded as a txn error).
+ */
+int store_get(struct store_txn *txn, enum store_db db, const void *key,
+    size_t klen, const void **val, size_t *vlen);
+
+/*
+ * Visit every key that starts with prefix (all keys when plen is 0), in key
+ * order. fn returns 0 to go on, 1 to stop early, < 0 to stop with an error.
+ */
+typedef int (*store_iter_fn)(const void *key, size_t klen, const void *val,
+    size_t vlen, void *arg);
+int store_foreach(struct store_txn *txn, enum store_db db, const void *prefix,
+    size_t plen, store_iter_fn fn, void *arg);
+
+/* 1 if some key longer than prefix starts with it, 0 if none, < 0 on error. */
+int store_has_descendant(struct store_txn *txn, enum store_db db,
+    const void *prefix, size_t plen);
+
+/* Write-only operations; on failure they mark the txn failed. */
+int store_put(struct store_txn *txn, enum store_db db, const void *key,
+    size_t klen, const void *val, size_t vlen);
+/* Deleting an absent key is not an error. */
+int store_del(struct store_txn *txn, enum store_db db, const void *key,
+    size_t klen);
+/* Record an error found by the caller: the txn will abort. */
+void store_txn_fail(struct store_txn *txn, int err);
+/* First error recorded in the txn, 0 if none. */
+int store_txn_error(const struct store_txn *txn);
+
+/* Registry change index: read it, or bump it by one in a write txn. */
+int store_index_get(struct store_txn *txn, uint64_t *index);
+int store_index_bump(struct store_txn *txn, uint64_t *index);
+
+#endif
