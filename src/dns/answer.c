@@ -201,6 +201,27 @@ answer_additional_addrs(struct dns_answer_ctx *ctx, struct dns_pkt *p,
 	return ST_OK;
 }
 
+/*
+ * Did an RR before rr in set already name the same target? (An instance with
+ * several ports has several SRV records; its address goes in once.)
+ */
+static int
+answer_target_seen(const struct dns_rrset *set, const struct dns_rr *rr,
+    size_t off)
+{
+	struct dns_rr_iter it;
+	struct dns_rr prev;
+
+	dns_rr_iter_init(&it, set);
+	while (dns_rr_iter_next(&it, &prev) == 1 && prev.rdata != rr->rdata) {
+		if (prev.rdlen > off &&
+		    prev.rdlen - off == rr->rdlen - off &&
+		    dns_name_equal(prev.rdata + off, rr->rdata + off))
+			return 1;
+	}
+	return 0;
+}
+
 /* Additional section processing for the names inside SRV, MX and NS. */
 static void
 answer_additional(struct dns_answer_ctx *ctx, struct dns_pkt *p,
@@ -221,7 +242,8 @@ answer_additional(struct dns_answer_ctx *ctx, struct dns_pkt *p,
 		struct dns_pkt_mark m;
 
 		if (rr.rdlen <= off ||
-		    dns_name_wire_len(rr.rdata + off, rr.rdlen - off, &len) != ST_OK)
+		    dns_name_wire_len(rr.rdata + off, rr.rdlen - off, &len) != ST_OK ||
+		    answer_target_seen(set, &rr, off))
 			continue;
 		dns_pkt_mark(p, &m);
 		/* What does not fit is left out without TC (RFC 2181 9). */

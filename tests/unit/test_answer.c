@@ -75,6 +75,8 @@ populate(struct store_txn *txn, void *arg)
 	memcpy(srv, "\0\0\0\1\x79\x19", 6);	/* prio 0, weight 1, port 31001 */
 	dns_name_from_text("web-i1.marathon.mesos", srv + 6, &tlen);
 	put_node(txn, "_web._tcp.marathon.mesos", DNS_ORIGIN_REGISTRY, DNS_TYPE_SRV, srv, (uint16_t)(6 + tlen), 1, NULL);
+	/* Two ports of one instance: two SRV records, one target. */
+	put_node(txn, "_two._tcp.marathon.mesos", DNS_ORIGIN_REGISTRY, DNS_TYPE_SRV, srv, (uint16_t)(6 + tlen), 2, NULL);
 	put_node(txn, "big.marathon.mesos", DNS_ORIGIN_REGISTRY, DNS_TYPE_A, ip, 4, 60, NULL);
 	dns_name_from_text("web.marathon.mesos", cname, &clen);
 	put_node(txn, "alias.marathon.mesos", DNS_ORIGIN_ZONEFILE, DNS_TYPE_CNAME, cname, (uint16_t)clen, 1, NULL);
@@ -168,6 +170,9 @@ test_srv_additional(void **state)
 
 	assert_int_equal(r.rcode, DNS_RCODE_NOERROR);
 	assert_int_equal(r.an, 1);
+	assert_int_equal(r.ar, 1);
+	r = ask(f, "_two._tcp.marathon.mesos", DNS_TYPE_SRV, 0, 0);
+	assert_int_equal(r.an, 2);
 	assert_int_equal(r.ar, 1);
 }
 
