@@ -318,7 +318,8 @@ store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
 	rc = plen ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
 	    mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	while (rc == 0) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		if (plen && (k.mv_size < plen ||
+		    memcmp(k.mv_data, prefix, plen) != 0))
 			break;
 		ret = fn(k.mv_data, k.mv_size, v.mv_data, v.mv_size, arg);
 		if (ret != 0)

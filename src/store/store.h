@@ -69,8 +69,9 @@ int store_get(struct store_txn *txn, enum store_db db, const void *key,
     size_t klen, const void **val, size_t *vlen);
 
 /*
- * Visit every key that starts with prefix (all keys when plen is 0), in key
- * order. fn returns 0 to go on, 1 to stop early, < 0 to stop with an error.
+ * Visit every key that starts with prefix (all keys when plen is 0; prefix
+ * may then be NULL), in key order. LMDB has no empty keys: the empty key
+ * (the root name's) is stored, and visited, as a single 0 octet. fn returns 0 to go on, 1 to stop early, < 0 to stop with an error.
  */
 typedef int (*store_iter_fn)(const void *key, size_t klen, const void *val,
     size_t vlen, void *arg);
