@@ -339,6 +339,7 @@ answer_zone(struct dns_answer_ctx *ctx, const struct dns_query *q,
 	struct dns_rrset set;
 	const void *blob;
 	size_t blen;
+	const uint8_t *visited[ANSWER_CNAME_CHAIN + 1];
 	int zlabels = 0, found, err, rc;
 
 	if (dns_name_to_key(q->qname, q->qname_len, qkey, &qklen) != ST_OK ||
@@ -356,6 +357,12 @@ answer_zone(struct dns_answer_ctx *ctx, const struct dns_query *q,
 	for (int chain = 0; chain <= ANSWER_CNAME_CHAIN; chain++) {
 		const uint8_t *cname = NULL;
 		struct dns_rrset cset;
+
+		/* A CNAME loop ends at the first name already answered. */
+		for (int i = 0; i < chain; i++)
+			if (dns_name_equal(visited[i], name))
+				return ST_OK;
+		visited[chain] = name;
 
 		err = answer_node(ctx, name, namelen, &blob, &blen);
 		if (err == ST_ENOTFOUND) {

@@ -80,6 +80,10 @@ populate(struct store_txn *txn, void *arg)
 	put_node(txn, "big.marathon.mesos", DNS_ORIGIN_REGISTRY, DNS_TYPE_A, ip, 4, 60, NULL);
 	dns_name_from_text("web.marathon.mesos", cname, &clen);
 	put_node(txn, "alias.marathon.mesos", DNS_ORIGIN_ZONEFILE, DNS_TYPE_CNAME, cname, (uint16_t)clen, 1, NULL);
+	dns_name_from_text("loop2.marathon.mesos", cname, &clen);
+	put_node(txn, "loop1.marathon.mesos", DNS_ORIGIN_ZONEFILE, DNS_TYPE_CNAME, cname, (uint16_t)clen, 1, NULL);
+	dns_name_from_text("loop1.marathon.mesos", cname, &clen);
+	put_node(txn, "loop2.marathon.mesos", DNS_ORIGIN_ZONEFILE, DNS_TYPE_CNAME, cname, (uint16_t)clen, 1, NULL);
 	return store_txn_error(txn);
 }
 
@@ -294,6 +298,10 @@ test_chaos_any_cname(void **state)
 	assert_int_equal(r.an, 4);	/* CNAME + 3 A */
 	r = ask(f, "alias.marathon.mesos", DNS_TYPE_CNAME, 0, 0);
 	assert_int_equal(r.an, 1);
+	/* A loop gives each CNAME once. */
+	r = ask(f, "loop1.marathon.mesos", DNS_TYPE_A, 0, 0);
+	assert_int_equal(r.rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(r.an, 2);
 }
 
 static void
