@@ -20,6 +20,7 @@
 #include "store/store.h"
 #include "util/error.h"
 #include "util/rand.h"
+#include "util/wire.h"
 
 #define ANSWER_CNAME_CHAIN 8
 
@@ -266,7 +267,6 @@ answer_put_soa(struct dns_answer_ctx *ctx, struct dns_pkt *p,
 	const void *blob;
 	size_t blen, n1, n2;
 	uint32_t ttl, minimum;
-	const uint8_t *m;
 
 	if (answer_node(ctx, apex, apexlen, &blob, &blen) != ST_OK ||
 	    dns_node_iter_init(&it, blob, blen) != ST_OK)
@@ -280,9 +280,7 @@ answer_put_soa(struct dns_answer_ctx *ctx, struct dns_pkt *p,
 		    dns_name_wire_len(rr.rdata + n1, rr.rdlen - n1, &n2) != ST_OK ||
 		    n1 + n2 + 20 != rr.rdlen)
 			return ST_OK;
-		m = rr.rdata + n1 + n2 + 16;
-		minimum = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
-		    (uint32_t)m[2] << 8 | m[3];
+		minimum = wire_rd32(rr.rdata + n1 + n2 + 16);
 		ttl = set.ttl < minimum ? set.ttl : minimum;
 		return dns_pkt_put_rr(p, DNS_SEC_NS, apex, DNS_TYPE_SOA,
 		    DNS_CLASS_IN, ttl, rr.rdata, rr.rdlen);

@@ -10,45 +10,21 @@
 #include "dns/node.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/wire.h"
 
 #define RRSET_HDR 10	/* type, origin, reserved, ttl, count */
 #define RR_HDR 4	/* weight, rdlen */
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
 
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
 
 int
 dns_node_iter_init(struct dns_node_iter *it, const uint8_t *blob, size_t len)
 {
 	if (len < 2)
 		return ST_EFORMAT;
-	it->left = rd16(blob);
+	it->left = wire_rd16(blob);
 	it->p = blob + 2;
 	it->end = blob + len;
 	return ST_OK;
@@ -63,18 +39,18 @@ dns_node_iter_next(struct dns_node_iter *it, struct dns_rrset *set)
 		return 0;
 	if ((size_t)(it->end - it->p) < RRSET_HDR)
 		return ST_EFORMAT;
-	set->type = rd16(it->p);
+	set->type = wire_rd16(it->p);
 	set->origin = it->p[2];
-	set->ttl = rd32(it->p + 4);
-	set->count = rd16(it->p + 8);
+	set->ttl = wire_rd32(it->p + 4);
+	set->count = wire_rd16(it->p + 8);
 	p = it->p + RRSET_HDR;
 	set->rrs = p;
 	for (uint16_t i = 0; i < set->count; i++) {
 		if ((size_t)(it->end - p) < RR_HDR)
 			return ST_EFORMAT;
-		if ((size_t)(it->end - p) < RR_HDR + (size_t)rd16(p + 2))
+		if ((size_t)(it->end - p) < RR_HDR + (size_t)wire_rd16(p + 2))
 			return ST_EFORMAT;
-		p += RR_HDR + rd16(p + 2);
+		p += RR_HDR + wire_rd16(p + 2);
 	}
 	set->rrs_len = (size_t)(p - set->rrs);
 	it->p = p;
@@ -97,8 +73,8 @@ dns_rr_iter_next(struct dns_rr_iter *it, struct dns_rr *rr)
 		return 0;
 	if ((size_t)(it->end - it->p) < RR_HDR)
 		return ST_EFORMAT;
-	rr->weight = rd16(it->p);
-	rr->rdlen = rd16(it->p + 2);
+	rr->weight = wire_rd16(it->p);
+	rr->rdlen = wire_rd16(it->p + 2);
 	if ((size_t)(it->end - it->p) < RR_HDR + (size_t)rr->rdlen)
 		return ST_EFORMAT;
 	rr->rdata = it->p + RR_HDR;
@@ -156,11 +132,11 @@ dns_node_edit_rrset(struct dns_node_edit *e, uint16_t type, uint32_t ttl)
 		e->err = ST_EINVAL;
 		return;
 	}
-	wr16(p, type);
+	wire_wr16(p, type);
 	p[2] = e->origin;
 	p[3] = 0;
-	wr32(p + 4, ttl);
-	wr16(p + 8, 0);
+	wire_wr32(p + 4, ttl);
+	wire_wr16(p + 8, 0);
 	e->cur = (size_t)(p - e->buf);
 	e->nsets++;
 }
@@ -178,17 +154,17 @@ dns_node_edit_rr(struct dns_node_edit *e, uint16_t weight,
 		e->err = ST_EINVAL;
 		return;
 	}
-	count = rd16(e->buf + e->cur + 8);
+	count = wire_rd16(e->buf + e->cur + 8);
 	if (count == UINT16_MAX) {
 		e->err = ST_EINVAL;
 		return;
 	}
 	if ((p = edit_reserve(e, RR_HDR + (size_t)rdlen)) == NULL)
 		return;
-	wr16(p, weight);
-	wr16(p + 2, rdlen);
+	wire_wr16(p, weight);
+	wire_wr16(p + 2, rdlen);
 	memcpy(p + RR_HDR, rdata, rdlen);
-	wr16(e->buf + e->cur + 8, count + 1);
+	wire_wr16(e->buf + e->cur + 8, count + 1);
 }
 
 int
@@ -231,7 +207,7 @@ dns_node_edit_commit(struct dns_node_edit *e, struct store_txn *txn,
 		store_txn_fail(txn, ST_ENOMEM);
 		return ST_ENOMEM;
 	}
-	wr16(blob, nsets);
+	wire_wr16(blob, nsets);
 	o = 2;
 	if (old) {
 		dns_node_iter_init(&it, old, oldlen);

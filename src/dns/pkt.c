@@ -8,19 +8,9 @@
 
 #include "dns/pkt.h"
 #include "util/error.h"
+#include "util/wire.h"
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
 
 /* Walk one RR of the additional section; pick up the OPT RR. */
 static int
@@ -36,8 +26,8 @@ pkt_parse_additional(const uint8_t *pkt, size_t len, size_t *pos,
 	p = *pos;
 	if (p + 10 > len)
 		return ST_EFORMAT;
-	type = rd16(pkt + p);
-	rdlen = rd16(pkt + p + 8);
+	type = wire_rd16(pkt + p);
+	rdlen = wire_rd16(pkt + p + 8);
 	if (p + 10 + rdlen > len)
 		return ST_EFORMAT;
 	if (type == DNS_TYPE_OPT) {
@@ -45,7 +35,7 @@ pkt_parse_additional(const uint8_t *pkt, size_t len, size_t *pos,
 		if (q->edns || nlen != 1)
 			return ST_EFORMAT;
 		q->edns = 1;
-		q->udp_size = rd16(pkt + p + 2);
+		q->udp_size = wire_rd16(pkt + p + 2);
 		if (q->udp_size < DNS_UDP_MIN)
 			q->udp_size = DNS_UDP_MIN;
 		q->edns_version = pkt[p + 5];
@@ -53,9 +43,9 @@ pkt_parse_additional(const uint8_t *pkt, size_t len, size_t *pos,
 		/* Options must tile the rdata exactly. */
 		for (size_t o = p + 10; o < p + 10 + rdlen;) {
 			if (o + 4 > p + 10 + rdlen ||
-			    o + 4 + rd16(pkt + o + 2) > p + 10 + rdlen)
+			    o + 4 + wire_rd16(pkt + o + 2) > p + 10 + rdlen)
 				return ST_EFORMAT;
-			o += 4 + rd16(pkt + o + 2);
+			o += 4 + wire_rd16(pkt + o + 2);
 		}
 	}
 	*pos = p + 10 + rdlen;
@@ -71,24 +61,24 @@ dns_pkt_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 	memset(q, 0, sizeof(*q));
 	if (len < DNS_HDR_LEN)
 		return ST_EINVAL;
-	q->id = rd16(pkt);
-	q->flags = rd16(pkt + 2);
+	q->id = wire_rd16(pkt);
+	q->flags = wire_rd16(pkt + 2);
 	if (q->flags & DNS_FLAG_QR)
 		return ST_EINVAL;
 	q->opcode = (q->flags >> 11) & 0x0f;
 	q->udp_size = DNS_UDP_MIN;
-	qd = rd16(pkt + 4);
-	an = rd16(pkt + 6);
-	ns = rd16(pkt + 8);
-	ar = rd16(pkt + 10);
+	qd = wire_rd16(pkt + 4);
+	an = wire_rd16(pkt + 6);
+	ns = wire_rd16(pkt + 8);
+	ar = wire_rd16(pkt + 10);
 	if (qd != 1)
 		return ST_EFORMAT;
 	if (dns_name_unpack(pkt, len, &pos, q->qname, &q->qname_len) != ST_OK)
 		return ST_EFORMAT;
 	if (pos + 4 > len)
 		return ST_EFORMAT;
-	q->qtype = rd16(pkt + pos);
-	q->qclass = rd16(pkt + pos + 2);
+	q->qtype = wire_rd16(pkt + pos);
+	q->qclass = wire_rd16(pkt + pos + 2);
 	pos += 4;
 	q->has_question = 1;
 	if (q->opcode != DNS_OPCODE_QUERY)
@@ -116,21 +106,21 @@ dns_pkt_init(struct dns_pkt *p, uint8_t *buf, size_t cap, size_t limit,
 	p->ncomp = 0;
 	f = DNS_FLAG_QR | (uint16_t)(q->opcode << 11) |
 	    (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | flags | (rcode & 0x0f);
-	wr16(buf, q->id);
-	wr16(buf + 2, f);
+	wire_wr16(buf, q->id);
+	wire_wr16(buf + 2, f);
 	memset(buf + 4, 0, 8);
 }
 
 void
 dns_pkt_set_flags(struct dns_pkt *p, uint16_t flags)
 {
-	wr16(p->buf + 2, rd16(p->buf + 2) | flags);
+	wire_wr16(p->buf + 2, wire_rd16(p->buf + 2) | flags);
 }
 
 void
 dns_pkt_set_rcode(struct dns_pkt *p, uint8_t rcode)
 {
-	wr16(p->buf + 2, (uint16_t)((rd16(p->buf + 2) & ~0x0f) | (rcode & 0x0f)));
+	wire_wr16(p->buf + 2, (uint16_t)((wire_rd16(p->buf + 2) & ~0x0f) | (rcode & 0x0f)));
 }
 
 /*
@@ -172,7 +162,7 @@ pkt_put_name(struct dns_pkt *p, const uint8_t *name)
 				continue;
 			if (p->len + 2 > p->cap)
 				return ST_ESPACE;
-			wr16(p->buf + p->len, (uint16_t)(0xc000 | p->comp[i]));
+			wire_wr16(p->buf + p->len, (uint16_t)(0xc000 | p->comp[i]));
 			p->len += 2;
 			return ST_OK;
 		}
@@ -200,8 +190,8 @@ dns_pkt_put_question(struct dns_pkt *p, const struct dns_query *q)
 		dns_pkt_rewind(p, &m);
 		return ST_ESPACE;
 	}
-	wr16(p->buf + p->len, q->qtype);
-	wr16(p->buf + p->len + 2, q->qclass);
+	wire_wr16(p->buf + p->len, q->qtype);
+	wire_wr16(p->buf + p->len + 2, q->qclass);
 	p->len += 4;
 	p->counts[DNS_SEC_QD] = 1;
 	return ST_OK;
@@ -269,10 +259,10 @@ dns_pkt_put_rr(struct dns_pkt *p, enum dns_section sec, const uint8_t *name,
 		err = ST_ESPACE;
 		goto undo;
 	}
-	wr16(p->buf + p->len, type);
-	wr16(p->buf + p->len + 2, class);
-	wr16(p->buf + p->len + 4, (uint16_t)(ttl >> 16));
-	wr16(p->buf + p->len + 6, (uint16_t)ttl);
+	wire_wr16(p->buf + p->len, type);
+	wire_wr16(p->buf + p->len + 2, class);
+	wire_wr16(p->buf + p->len + 4, (uint16_t)(ttl >> 16));
+	wire_wr16(p->buf + p->len + 6, (uint16_t)ttl);
 	p->len += 10;
 	rdstart = p->len;
 	if ((err = pkt_put_rdata(p, type, rdata, rdlen)) != ST_OK)
@@ -281,7 +271,7 @@ dns_pkt_put_rr(struct dns_pkt *p, enum dns_section sec, const uint8_t *name,
 		err = ST_ESPACE;
 		goto undo;
 	}
-	wr16(p->buf + rdstart - 2, (uint16_t)(p->len - rdstart));
+	wire_wr16(p->buf + rdstart - 2, (uint16_t)(p->len - rdstart));
 	p->counts[sec]++;
 	return ST_OK;
 undo:
@@ -315,13 +305,13 @@ dns_pkt_finish_opt(struct dns_pkt *p, uint16_t udp_size, uint8_t ext_rcode,
 		return dns_pkt_finish(p);
 	o = p->buf + p->len;
 	o[0] = 0;
-	wr16(o + 1, DNS_TYPE_OPT);
-	wr16(o + 3, udp_size);
+	wire_wr16(o + 1, DNS_TYPE_OPT);
+	wire_wr16(o + 3, udp_size);
 	o[5] = ext_rcode;
 	o[6] = 0;	/* version 0 */
 	o[7] = do_bit ? 0x80 : 0;
 	o[8] = 0;
-	wr16(o + 9, 0);
+	wire_wr16(o + 9, 0);
 	p->len += DNS_OPT_LEN;
 	p->counts[DNS_SEC_AR]++;
 	return dns_pkt_finish(p);
@@ -331,6 +321,6 @@ size_t
 dns_pkt_finish(struct dns_pkt *p)
 {
 	for (int i = 0; i < 4; i++)
-		wr16(p->buf + 4 + 2 * i, p->counts[i]);
+		wire_wr16(p->buf + 4 + 2 * i, p->counts[i]);
 	return p->len;
 }

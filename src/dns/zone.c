@@ -12,6 +12,7 @@
 #include "dns/zone.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/wire.h"
 
 int
 dns_serial_gt(uint32_t a, uint32_t b)
@@ -115,21 +116,7 @@ zone_soa_serial_at(const uint8_t *blob, size_t len, size_t *off)
 	return rc < 0 ? ST_EFORMAT : ST_ENOTFOUND;
 }
 
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
 
 int
 dns_zone_serial(struct store_txn *txn, const uint8_t *apex, size_t len,
@@ -146,7 +133,7 @@ dns_zone_serial(struct store_txn *txn, const uint8_t *apex, size_t len,
 		return err;
 	if ((err = zone_soa_serial_at(val, vlen, &off)) != ST_OK)
 		return err;
-	*serial = rd32((const uint8_t *)val + off);
+	*serial = wire_rd32((const uint8_t *)val + off);
 	return ST_OK;
 }
 
@@ -173,8 +160,8 @@ dns_zone_bump_serial(struct store_txn *txn, const uint8_t *apex, size_t len,
 	}
 	memcpy(copy, val, vlen);
 	/* RFC 1982: adding one always moves forward, 0 included. */
-	s = rd32(copy + off) + 1;
-	wr32(copy + off, s);
+	s = wire_rd32(copy + off) + 1;
+	wire_wr32(copy + off, s);
 	err = store_put(txn, STORE_DB_NODES, key, klen, copy, vlen);
 	free(copy);
 	if (err == ST_OK && serial)
@@ -206,11 +193,11 @@ dns_zone_write_soa(struct store_txn *txn, const uint8_t *apex, size_t len,
 	o = p->mname_len;
 	memcpy(rdata + o, p->rname, p->rname_len);
 	o += p->rname_len;
-	wr32(rdata + o, serial);
-	wr32(rdata + o + 4, p->refresh);
-	wr32(rdata + o + 8, p->retry);
-	wr32(rdata + o + 12, p->expire);
-	wr32(rdata + o + 16, p->minimum);
+	wire_wr32(rdata + o, serial);
+	wire_wr32(rdata + o + 4, p->refresh);
+	wire_wr32(rdata + o + 8, p->retry);
+	wire_wr32(rdata + o + 12, p->expire);
+	wire_wr32(rdata + o + 16, p->minimum);
 	o += 20;
 
 	dns_node_edit_init(&e, DNS_ORIGIN_APEX);

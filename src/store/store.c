@@ -365,6 +365,15 @@ store_has_descendant(struct store_txn *t, enum store_db db, const void *prefix,
 	return found;
 }
 
+/* 1 if t may write; else records why in t->err. */
+static int
+store_writable(struct store_txn *t)
+{
+	if (t->err == ST_OK && t->readonly)
+		t->err = ST_EINVAL;
+	return t->err == ST_OK;
+}
+
 int
 store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
     const void *val, size_t vlen)
@@ -372,12 +381,8 @@ store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
 	int rc;
 
-	if (t->err)
+	if (!store_writable(t))
 		return t->err;
-	if (t->readonly) {
-		t->err = ST_EINVAL;
-		return t->err;
-	}
 	if (klen == 0) {
 		k.mv_size = 1;
 		k.mv_data = (void *)"";
@@ -394,12 +399,8 @@ store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen)
 	MDB_val k = { klen, (void *)key };
 	int rc;
 
-	if (t->err)
+	if (!store_writable(t))
 		return t->err;
-	if (t->readonly) {
-		t->err = ST_EINVAL;
-		return t->err;
-	}
 	if (klen == 0) {
 		k.mv_size = 1;
 		k.mv_data = (void *)"";
