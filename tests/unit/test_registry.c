@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -23,11 +21,12 @@
 #include "store/registry.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "testlib.h"
 
 #define ZONE "marathon.mesos"
 
 struct fixture {
-	char dir[64];
+	char dir[4096];
 	struct store *st;
 	struct registry *reg;
 	uint64_t last_change;
@@ -83,8 +82,7 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_registry.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->dir, sizeof(f->dir), "%s", testlib_tmpdir());
 	assert_int_equal(store_open(f->dir, &f->st), ST_OK);
 	assert_int_equal(store_write(f->st, zone_setup_txn, NULL), ST_OK);
 	assert_int_equal(registry_new(f->st, &p, &f->reg), ST_OK);
@@ -94,20 +92,13 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
 
 	registry_free(f->reg);
 	store_close(f->st);
-	nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	testlib_rmtree(f->dir);
 	free(f);
 	return 0;
 }
