@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,12 +21,13 @@
 #include "dns/zonefile.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "testlib.h"
 
 #define T_SOA "@ IN SOA ns1 hostmaster 1 7200 900 1209600 300\n"
 
 struct fixture {
-	char zones[64];
-	char state[64];
+	char zones[4096];
+	char state[4096];
 	struct store *st;
 	char err[512];
 	size_t n;
@@ -42,31 +42,13 @@ struct rrset {
 };
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-rmtree(const char *dir)
-{
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 
 	assert_non_null(f);
-	snprintf(f->zones, sizeof(f->zones), "%s/zf-zones-XXXXXX", tmp);
-	snprintf(f->state, sizeof(f->state), "%s/zf-state-XXXXXX", tmp);
-	assert_non_null(mkdtemp(f->zones));
-	assert_non_null(mkdtemp(f->state));
+	snprintf(f->zones, sizeof(f->zones), "%s", testlib_tmpdir());
+	snprintf(f->state, sizeof(f->state), "%s", testlib_tmpdir());
 	assert_int_equal(store_open(f->state, &f->st), ST_OK);
 	*state = f;
 	return 0;
@@ -78,8 +60,8 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	store_close(f->st);
-	rmtree(f->zones);
-	rmtree(f->state);
+	testlib_rmtree(f->zones);
+	testlib_rmtree(f->state);
 	free(f);
 	return 0;
 }
@@ -87,7 +69,7 @@ teardown(void **state)
 static void
 write_zone(struct fixture *f, const char *name, const char *text)
 {
-	char path[256];
+	char path[4400];
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", f->zones, name);
@@ -99,7 +81,7 @@ write_zone(struct fixture *f, const char *name, const char *text)
 static void
 remove_zone(struct fixture *f, const char *name)
 {
-	char path[256];
+	char path[4400];
 
 	snprintf(path, sizeof(path), "%s/%s", f->zones, name);
 	assert_int_equal(unlink(path), 0);
@@ -514,7 +496,7 @@ test_remove_file(void **state)
 	assert_true(has_node(f, "www.example.stadion"));
 
 	/* A missing directory holds no zones. */
-	rmtree(f->zones);
+	testlib_rmtree(f->zones);
 	assert_int_equal(load(f), ST_OK);
 	assert_int_equal(f->n, 0);
 	assert_int_equal(zone_flags(f, "example.stadion"), -1);
