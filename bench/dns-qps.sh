@@ -65,20 +65,7 @@ for s in $SERVERS; do
 done
 
 free_port() {
-	python3 - <<'EOF'
-import random, socket
-while True:
-    p = random.randint(20000, 60999)
-    try:
-        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-            s = socket.socket(socket.AF_INET, kind)
-            s.bind(("127.0.0.1", p))
-            s.close()
-    except OSError:
-        continue
-    print(p)
-    break
-EOF
+	python3 "$top/tests/system/free_port.py"
 }
 
 # wait_dns PORT NAME: until the server answers NAME with NOERROR.

@@ -137,20 +137,7 @@ WATCHDOG_PID=$!
 # free_port: print a loopback port free for both TCP and UDP right now.
 free_port() {
 	if command -v python3 >/dev/null 2>&1; then
-		python3 - <<'EOF'
-import random, socket
-for _ in range(200):
-    p = random.randint(20000, 60999)
-    try:
-        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-            s = socket.socket(socket.AF_INET, kind)
-            s.bind(("127.0.0.1", p))
-            s.close()
-    except OSError:
-        continue
-    print(p)
-    break
-EOF
+		python3 "$SYSTEM_DIR/free_port.py"
 	else
 		local p
 		for _ in $(seq 1 50); do
