@@ -1,0 +1,1 @@
+# src/api/marathon.mk -- the /v2 Marathon API

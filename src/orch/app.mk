@@ -1,0 +1,1 @@
+# src/orch/app.mk -- sources and tests of this piece

@@ -1,0 +1,1 @@
+# src/orch/docker.mk -- sources and tests of this piece

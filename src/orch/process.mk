@@ -1,0 +1,1 @@
+# src/orch/process.mk -- sources and tests of this piece
