@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "api/http.h"
+#include "api/marathon.h"
 #include "store/registry.h"
 #include "util/addr.h"
 #include "util/error.h"
@@ -83,6 +84,7 @@ struct api_http {
 	struct evhttp *http;
 	struct evhttp_bound_socket *listener;
 	struct registry *reg;
+	struct orch *orch;	/* the /v2 API's, NULL until set */
 	uint32_t max_wait;
 	TAILQ_HEAD(, api_watch) watches;
 	int flushing;		/* shutdown: answers not yet written out */
@@ -516,6 +518,11 @@ api_handle(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	struct api_target t;
 
+	if (marathon_owns(evhttp_uri_get_path(evhttp_request_get_evhttp_uri(
+	    req)))) {
+		marathon_handle(api->orch, req);
+		return;
+	}
 	if (api_parse_target(req, &t) != 0) {
 		api_message(api, req, 404, "No such resource", NULL);
 		return;
@@ -579,6 +586,12 @@ api_http_new(struct event_base *base, const char *listen,
 	log_info("api: listening on %s", listen);
 	*out = api;
 	return ST_OK;
+}
+
+void
+api_http_set_orch(struct api_http *api, struct orch *o)
+{
+	api->orch = o;
 }
 
 /* Shutdown: a connection closed after its last answer went out (or failed). */

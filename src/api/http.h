@@ -1,7 +1,8 @@
 /*
  * http.h -- the HTTP API (libevent evhttp, JSON with jansson) on the main
  * event loop: /health and the /v1/services registration and discovery API,
- * with Consul-style blocking queries (?index=N&wait=30s, X-Stadion-Index).
+ * with Consul-style blocking queries (?index=N&wait=30s, X-Stadion-Index);
+ * /v2 and /ping go to the Marathon API (api/marathon.h).
  */
 #ifndef STADION_API_HTTP_H
 #define STADION_API_HTTP_H
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct orch;
 struct registry;
 struct api_http;
 
@@ -19,6 +21,11 @@ struct api_http;
  */
 int api_http_new(struct event_base *base, const char *listen,
     struct registry *reg, uint32_t watch_max_wait, struct api_http **out);
+/*
+ * Serve the /v2 API with o (NULL: /v2 answers 503). o must stay valid
+ * until api is freed or another orch is set.
+ */
+void api_http_set_orch(struct api_http *api, struct orch *o);
 /* Answer pending watches, close the listener, free. Accepts NULL. */
 void api_http_free(struct api_http *api);
 

@@ -79,6 +79,19 @@ static const struct conf_option conf_table[] = {
 	    "1000", "DNS TCP connections per worker thread"),
 	CONF_OPT(watch_max_wait, "watch-max-wait", 0, CONF_UINT, 1, 3600,
 	    "600", "cap of a blocking HTTP query's ?wait=, seconds"),
+	CONF_OPT(port_range_min, "port-range-min", 0, CONF_UINT, 1, 65535,
+	    "31000", "first host port given to app instances"),
+	CONF_OPT(port_range_max, "port-range-max", 0, CONF_UINT, 1, 65535,
+	    "32000", "last host port given to app instances"),
+	CONF_OPT(docker_endpoint, "docker-endpoint", 0, CONF_STRING, 0, 0,
+	    "unix:///var/run/docker.sock",
+	    "Docker Engine API: unix://PATH or tcp://HOST:PORT"),
+	CONF_OPT(docker_tls_ca, "docker-tls-ca", 0, CONF_STRING, 0, 0, NULL,
+	    "CA certificate of a tcp:// Docker engine (enables TLS)"),
+	CONF_OPT(docker_tls_cert, "docker-tls-cert", 0, CONF_STRING, 0, 0,
+	    NULL, "client certificate for a tcp:// Docker engine"),
+	CONF_OPT(docker_tls_key, "docker-tls-key", 0, CONF_STRING, 0, 0, NULL,
+	    "client key for a tcp:// Docker engine"),
 };
 
 #define CONF_NOPTS (sizeof(conf_table) / sizeof(conf_table[0]))
@@ -785,6 +798,16 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 	if (!conf_addr_port_ok(c->http_listen))
 		return conf_err(err, errlen,
 		    "key 'http_listen': '%s' is not ADDR:PORT", c->http_listen);
+	if (c->port_range_min > c->port_range_max)
+		return conf_err(err, errlen, "key 'port_range_min': %u is above "
+		    "port_range_max %u", c->port_range_min, c->port_range_max);
+	if (strncmp(c->docker_endpoint, "unix://", 7) != 0 &&
+	    strncmp(c->docker_endpoint, "tcp://", 6) != 0)
+		return conf_err(err, errlen, "key 'docker_endpoint': '%s' is "
+		    "not unix://PATH or tcp://HOST:PORT", c->docker_endpoint);
+	if ((c->docker_tls_cert == NULL) != (c->docker_tls_key == NULL))
+		return conf_err(err, errlen, "key 'docker_tls_cert': needs "
+		    "docker_tls_key, and the other way round");
 	if (c->address != NULL && !conf_ip_ok(c->address))
 		return conf_err(err, errlen,
 		    "key 'address': '%s' is not an IPv4 or IPv6 address",

@@ -37,6 +37,9 @@ struct conf {
 	uint32_t tcp_idle_timeout;	/* seconds */
 	uint32_t tcp_max_clients;	/* per worker thread */
 	uint32_t watch_max_wait;	/* seconds, cap of ?wait= */
+	uint32_t port_range_min, port_range_max;	/* instances' host ports */
+	char *docker_endpoint;	/* "unix:///var/run/docker.sock", "tcp://..." */
+	char *docker_tls_ca, *docker_tls_cert, *docker_tls_key;
 };
 
 enum conf_type {

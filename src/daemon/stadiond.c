@@ -28,6 +28,7 @@
 #include "dns/server.h"
 #include "dns/zone.h"
 #include "dns/zonefile.h"
+#include "orch/orch.h"
 #include "store/registry.h"
 #include "store/store.h"
 #include "util/addr.h"
@@ -40,6 +41,8 @@ struct daemon {
 	struct registry *registry;
 	struct dns_server *dns;
 	struct api_http *api;
+	struct orch *orch;
+	char host[INET6_ADDRSTRLEN];	/* own address: tasks are reached here */
 	struct event_base *base;
 	struct event *sig_term, *sig_int, *sig_hup;
 };
@@ -56,19 +59,19 @@ struct builtin_zones {
 };
 
 static int
-own_address(const struct conf *c, struct builtin_zones *z)
+own_address(const struct conf *c, struct builtin_zones *z, char *host)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	char host[INET6_ADDRSTRLEN] = "127.0.0.1";
 
+	snprintf(host, INET6_ADDRSTRLEN, "127.0.0.1");
 	if (c->address) {
-		snprintf(host, sizeof(host), "%s", c->address);
+		snprintf(host, INET6_ADDRSTRLEN, "%s", c->address);
 	} else {
 		for (size_t i = 0; i < c->n_dns_listen; i++) {
 			if (addr_parse(c->dns_listen[i], &ss, &sl) == ST_OK &&
 			    !addr_is_wildcard(&ss)) {
-				addr_host(&ss, host, sizeof(host));
+				addr_host(&ss, host, INET6_ADDRSTRLEN);
 				break;
 			}
 		}
@@ -99,7 +102,7 @@ name_under(const char *label, const char *domain, uint8_t *out, size_t *len)
 }
 
 static int
-builtin_prepare(const struct conf *c, struct builtin_zones *z)
+builtin_prepare(const struct conf *c, struct builtin_zones *z, char *host)
 {
 	char rname[DNS_NAME_MAX * 2];
 
@@ -124,7 +127,7 @@ builtin_prepare(const struct conf *c, struct builtin_zones *z)
 	z->soa.expire = c->soa_expire;
 	z->soa.minimum = c->soa_minimum;
 	z->soa.ttl = c->ttl;
-	return own_address(c, z);
+	return own_address(c, z, host);
 }
 
 static int
@@ -195,6 +198,65 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/*
+ * Containers resolve through stadiond when it serves DNS on port 53 (the
+ * only port resolv.conf knows): its address there, or its own address
+ * behind a wildcard.
+ */
+static void
+container_dns(const struct daemon *d, char *server, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	server[0] = '\0';
+	for (size_t i = 0; i < d->conf.n_dns_listen; i++) {
+		if (addr_parse(d->conf.dns_listen[i], &ss, &sl) != ST_OK ||
+		    ntohs(ss.ss_family == AF_INET ?
+		    ((struct sockaddr_in *)&ss)->sin_port :
+		    ((struct sockaddr_in6 *)&ss)->sin6_port) != 53)
+			continue;
+		if (addr_is_wildcard(&ss))
+			snprintf(server, size, "%s", d->host);
+		else
+			addr_host(&ss, server, size);
+		return;
+	}
+}
+
+static int
+orch_setup(struct daemon *d)
+{
+	struct orch_params op;
+	char dns[INET6_ADDRSTRLEN], search[2 * DNS_NAME_MAX];
+	int err;
+
+	container_dns(d, dns, sizeof(dns));
+	snprintf(search, sizeof(search), "%s.%s", d->conf.framework,
+	    d->conf.domain);
+	memset(&op, 0, sizeof(op));
+	op.state_dir = d->conf.state_dir;
+	op.docker_endpoint = d->conf.docker_endpoint;
+	op.docker_tls_ca = d->conf.docker_tls_ca;
+	op.docker_tls_cert = d->conf.docker_tls_cert;
+	op.docker_tls_key = d->conf.docker_tls_key;
+	op.host = d->host;
+	op.port_min = (uint16_t)d->conf.port_range_min;
+	op.port_max = (uint16_t)d->conf.port_range_max;
+	op.dns_server = dns[0] ? dns : NULL;
+	op.dns_search = dns[0] ? search : NULL;
+	op.framework_id = "stadion";
+	op.leader = d->conf.http_listen;
+	if ((err = orch_new(d->base, d->store, d->registry, &op,
+	    &d->orch)) != ST_OK) {
+		log_errx("stadiond: cannot set up the orchestrator (%s)",
+		    st_strerror(err));
+		return err;
+	}
+	api_http_set_orch(d->api, d->orch);
+	return orch_start(d->orch);
+}
+
 static int
 daemon_start(struct daemon *d)
 {
@@ -204,7 +266,7 @@ daemon_start(struct daemon *d)
 	int err;
 
 	memset(&z, 0, sizeof(z));
-	if ((err = builtin_prepare(&d->conf, &z)) != ST_OK)
+	if ((err = builtin_prepare(&d->conf, &z, d->host)) != ST_OK)
 		return err;
 	if (mkdir(d->conf.state_dir, 0750) == -1 && errno != EEXIST) {
 		log_err("stadiond: cannot create state dir %s", d->conf.state_dir);
@@ -234,6 +296,8 @@ daemon_start(struct daemon *d)
 		    d->conf.http_listen, st_strerror(err));
 		return err;
 	}
+	if ((err = orch_setup(d)) != ST_OK)
+		return err;
 	d->sig_term = evsignal_new(d->base, SIGTERM, on_signal, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, on_signal, d);
 	d->sig_hup = evsignal_new(d->base, SIGHUP, on_signal, d);
@@ -249,6 +313,7 @@ daemon_stop(struct daemon *d)
 {
 	dns_server_free(d->dns);
 	api_http_free(d->api);
+	orch_free(d->orch);
 	if (d->sig_term)
 		event_free(d->sig_term);
 	if (d->sig_int)

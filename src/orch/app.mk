@@ -1,1 +1,16 @@
 # src/orch/app.mk -- sources and tests of this piece
+libstadion_a_SOURCES += \
+	src/orch/app.c src/orch/app.h src/orch/app_int.h \
+	src/orch/app_util.c src/orch/app_net.c src/orch/app_sched.c
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_app
+TESTS += tests/unit/test_app
+tests_unit_test_app_SOURCES = tests/unit/test_app.c
+tests_unit_test_app_LDADD = $(UNIT_LDADD)
+tests_unit_test_app_CFLAGS = $(UNIT_CFLAGS)
+endif
+EXTRA_DIST += tests/unit/data/app-basic.json \
+	tests/unit/data/app-docker-bridge.json \
+	tests/unit/data/app-networks-bridge.json \
+	tests/unit/data/app-host-ports.json tests/unit/data/app-full.json \
+	tests/unit/data/app-ports-legacy.json

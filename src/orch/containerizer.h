@@ -30,7 +30,7 @@
 #define CTR_LABEL_INSTANCE "stadion.instance"
 #define CTR_LABEL_VERSION "stadion.version"
 
-#define CTR_HANDLE_MAX 80	/* a docker container id (64 hex) or "pid:N:T" */
+#define CTR_HANDLE_MAX 130	/* a docker container id (64 hex) or a task id */
 #define CTR_ID_MAX 256		/* app ids, task ids, versions */
 
 struct ctr;

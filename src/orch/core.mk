@@ -1,4 +1,7 @@
 # src/orch/core.mk -- sources and tests of this piece
 libstadion_a_SOURCES += \
 	src/orch/containerizer.c src/orch/containerizer.h \
-	src/orch/orch.h src/orch/ctr_process.h src/orch/ctr_docker.h
+	src/orch/orch.h src/orch/ctr_process.h src/orch/ctr_docker.h \
+	src/orch/orch.c src/orch/orch_int.h src/orch/orch_db.c \
+	src/orch/orch_task.c src/orch/orch_plan.c src/orch/orch_api.c \
+	src/orch/orch_json.c

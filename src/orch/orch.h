@@ -22,6 +22,7 @@
 struct event_base;
 struct registry;
 struct store;
+struct ctr;
 struct orch;
 
 struct orch_params {
@@ -33,6 +34,12 @@ struct orch_params {
 	const char *dns_server;	/* set as containers' resolver, or NULL */
 	const char *dns_search;	/* their search domain, or NULL */
 	const char *framework_id;	/* for /v2/info */
+	const char *leader;	/* "host:port" of the HTTP API, for /v2/info */
+	/*
+	 * Drivers to use instead of the ones orch_new would make (tests);
+	 * NULL: made on first use. The orchestrator frees them.
+	 */
+	struct ctr *process_ctr, *docker_ctr;
 };
 
 /*

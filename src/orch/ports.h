@@ -14,9 +14,18 @@
 
 struct ports;
 
+/*
+ * A check that port is free on the host (not bound by another program):
+ * 1 free, 0 busy. Ports of the range that fail it are passed over.
+ */
+typedef int (*ports_probe_fn)(uint16_t port, void *arg);
+
 /* Range [min, max]; ST_EINVAL when min is 0 or min > max. */
 int ports_new(uint16_t min, uint16_t max, struct ports **out);
 void ports_free(struct ports *p);
+
+/* Check every port handed out from the range with fn (NULL: none). */
+void ports_set_probe(struct ports *p, ports_probe_fn fn, void *arg);
 
 /*
  * n ports for one instance into out. declared[i] != 0 asks for that port

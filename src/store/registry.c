@@ -322,6 +322,69 @@ registry_service_delete(struct registry *r, const char *service)
 	return reg_delete(r, service, NULL);
 }
 
+int
+registry_txn_put(struct registry *r, struct store_txn *txn,
+    const char *service, const json_t *body, struct registry_error *e)
+{
+	struct reg_change c;
+	char now[40];
+	int err;
+
+	e->field[0] = e->message[0] = '\0';
+	memset(&c, 0, sizeof(c));
+	if ((err = registry_check_service_name(service, c.name, c.label,
+	    e)) != ST_OK ||
+	    (err = registry_check_instance(r, c.label, NULL, (json_t *)body,
+	    &c.inst, e)) != ST_OK)
+		return err;
+	reg_now(now, sizeof(now));
+	c.r = r;
+	c.id = json_string_value(json_object_get(c.inst, "id"));
+	c.now = now;
+	c.mode = REGISTRY_REPLACE;
+	c.e = e;
+	err = reg_put_txn(txn, &c);
+	if (err == ST_OK && !c.unchanged)
+		r->txn_index = c.index;
+	json_decref(c.inst);
+	json_decref(c.stored);
+	return err;
+}
+
+int
+registry_txn_delete(struct registry *r, struct store_txn *txn,
+    const char *service, const char *id)
+{
+	struct registry_error e;
+	struct reg_change c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	if (registry_check_service_name(service, c.name, c.label, &e) != ST_OK ||
+	    (id && !registry_check_id(id)))
+		return ST_OK;
+	c.r = r;
+	c.id = id;
+	if ((err = reg_delete_txn(txn, &c)) == ST_ENOTFOUND)
+		return ST_OK;
+	if (err == ST_OK)
+		r->txn_index = c.index;
+	return err;
+}
+
+void
+registry_txn_end(struct registry *r, int committed)
+{
+	uint64_t index = r->txn_index;
+
+	r->txn_index = 0;
+	if (!committed || index <= r->index)
+		return;
+	r->index = index;
+	if (r->change_fn)
+		r->change_fn(index, r->change_arg);
+}
+
 struct reg_view {
 	const struct registry *r;
 	json_t *arr;		/* instances, or NULL to count them */

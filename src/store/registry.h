@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 struct store;
+struct store_txn;
 struct registry;
 
 struct registry_params {
@@ -90,6 +91,22 @@ int registry_service_json(struct registry *r, const char *service,
     json_t **out, uint64_t *index);
 int registry_instances_json(struct registry *r, const char *service,
     json_t **out, uint64_t *index);
+
+/*
+ * The same changes inside a write transaction of the caller's, so that
+ * other records (the orchestrator's tasks) change in the same commit as
+ * the names. registry_txn_put stores body (see registry_instance_put) in
+ * REPLACE mode; registry_txn_delete removes instance id of service, or the
+ * whole service when id is NULL; an absent one is not an error. Errors as
+ * above; the transaction is then to be aborted. After the transaction
+ * ended, registry_txn_end(r, committed) tells the watchers of a committed
+ * change (and forgets the change of an aborted one).
+ */
+int registry_txn_put(struct registry *r, struct store_txn *txn,
+    const char *service, const json_t *body, struct registry_error *e);
+int registry_txn_delete(struct registry *r, struct store_txn *txn,
+    const char *service, const char *id);
+void registry_txn_end(struct registry *r, int committed);
 
 /* The index of the last committed change (0 for a new store). */
 uint64_t registry_index(const struct registry *r);

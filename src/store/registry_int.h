@@ -32,6 +32,7 @@ struct registry {
 	uint8_t zwire[DNS_NAME_MAX];
 	size_t zwire_len;
 	uint64_t index;
+	uint64_t txn_index;	/* of a change made in a caller's txn */
 	registry_change_fn change_fn;
 	void *change_arg;
 };

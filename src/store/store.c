@@ -46,6 +46,10 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	[STORE_DB_SERVICES] = "services",
 	[STORE_DB_INSTANCES] = "instances",
 	[STORE_DB_LABELS] = "labels",
+	[STORE_DB_APPS] = "apps",
+	[STORE_DB_VERSIONS] = "versions",
+	[STORE_DB_TASKS] = "tasks",
+	[STORE_DB_DEPLOYMENTS] = "deployments",
 };
 
 static int

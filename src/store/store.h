@@ -25,6 +25,10 @@ enum store_db {
 	STORE_DB_SERVICES,	/* service name -> JSON service record */
 	STORE_DB_INSTANCES,	/* service name "\0" instance id -> JSON */
 	STORE_DB_LABELS,	/* DNS label -> service name (uniqueness) */
+	STORE_DB_APPS,		/* app id -> JSON app definition (orch) */
+	STORE_DB_VERSIONS,	/* app id "\0" version -> JSON definition */
+	STORE_DB_TASKS,		/* app id "\0" task id -> JSON task record */
+	STORE_DB_DEPLOYMENTS,	/* deployment id -> JSON deployment */
 	STORE_DB__COUNT
 };
 

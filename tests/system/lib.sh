@@ -153,10 +153,17 @@ free_port() {
 
 # ---------------------------------------------------------------- daemon
 
+# Host ports of app instances: a block of 200 of this test's own, so that
+# tests running side by side do not hand out each other's ports (stadiond
+# also passes over ports that are bound on the host).
+APP_PORT_MIN=$((21000 + (RANDOM % 190) * 200))
+APP_PORT_MAX=$((APP_PORT_MIN + 199))
+
 # _daemon_cmd: the stadiond command line for this test's ports and dirs.
 _daemon_cmd() {
 	DAEMON_CMD=("$STADIOND" -f --state-dir "$T/state" --zones-dir "$T/zones"
 	    --dns-listen "127.0.0.1:$DNS_PORT" --http-listen "127.0.0.1:$HTTP_PORT"
+	    --port-range-min "$APP_PORT_MIN" --port-range-max "$APP_PORT_MAX"
 	    --log-level debug "${DAEMON_ARGS[@]}")
 	# DNS_V6=1: also listen on [::1] (same port).
 	if [ "${DNS_V6:-0}" = 1 ]; then
@@ -238,6 +245,21 @@ stop_daemon() {
 # restart_daemon: stop, then start again on the same ports and state dir.
 restart_daemon() {
 	stop_daemon
+	_launch || fail "stadiond did not start again: ${DAEMON_CMD[*]}"
+}
+
+# crash_daemon: kill -9, as a crash would (nothing is cleaned up).
+crash_daemon() {
+	[ -n "$DAEMON_PID" ] || fail "stadiond is not running"
+	kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+	log "stadiond killed with SIGKILL"
+}
+
+# relaunch_daemon: start again on the same ports and state dir, after
+# stop_daemon or crash_daemon.
+relaunch_daemon() {
 	_launch || fail "stadiond did not start again: ${DAEMON_CMD[*]}"
 }
 

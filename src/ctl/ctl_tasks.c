@@ -1,0 +1,344 @@
+/*
+ * ctl_tasks.c -- stadionctl tasks and deployments: list and kill tasks
+ * (/v2/tasks, /v2/apps/{id}/tasks), list and cancel deployments.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ctl/ctl.h"
+#include "util/error.h"
+
+#define CTL_PATH_MAX 2048
+
+/* "healthy" when every health check passes, "unhealthy" when one fails. */
+static const char *
+ctl_tasks_health(const json_t *task)
+{
+	json_t *results = json_object_get(task, "healthCheckResults"), *r;
+	size_t i;
+
+	if (json_array_size(results) == 0)
+		return NULL;
+	json_array_foreach(results, i, r)
+		if (!json_is_true(json_object_get(r, "alive")))
+			return "unhealthy";
+	return "healthy";
+}
+
+static void
+ctl_tasks_ports(const json_t *task, char *out, size_t size)
+{
+	json_t *p;
+	size_t i, len = 0;
+
+	*out = '\0';
+	json_array_foreach(json_object_get(task, "ports"), i, p) {
+		if (len >= size)
+			break;
+		len += (size_t)snprintf(out + len, size - len, "%s%lld",
+		    len ? "," : "", (long long)json_integer_value(p));
+	}
+}
+
+int
+ctl_tasks_table(const json_t *tasks, int with_app)
+{
+	static const char *const headers[] = { "ID", "APP", "HOST", "PORTS",
+	    "STATE", "HEALTH", "STARTED" };
+	static const char *const headers_no_app[] = { "ID", "HOST", "PORTS",
+	    "STATE", "HEALTH", "STARTED" };
+	struct ctl_table *t;
+	json_t *task;
+	char ports[256];
+	size_t i, k;
+	int err = ST_OK;
+
+	t = ctl_table_new(with_app ? 7 : 6, with_app ? headers :
+	    headers_no_app);
+	if (t == NULL)
+		err = ST_ENOMEM;
+	json_array_foreach(tasks, i, task) {
+		if (err != ST_OK)
+			break;
+		k = 0;
+		ctl_tasks_ports(task, ports, sizeof(ports));
+		err |= ctl_table_cell(t, k++, ctl_str(task, "id", NULL));
+		if (with_app)
+			err |= ctl_table_cell(t, k++, ctl_str(task, "appId",
+			    NULL));
+		err |= ctl_table_cell(t, k++, ctl_str(task, "host", NULL));
+		err |= ctl_table_cell(t, k++, ports);
+		err |= ctl_table_cell(t, k++, ctl_str(task, "state", NULL));
+		err |= ctl_table_cell(t, k++, ctl_tasks_health(task));
+		err |= ctl_table_cell(t, k++, ctl_str(task, "startedAt", NULL));
+		err |= ctl_table_row_end(t);
+	}
+	if (err == ST_OK)
+		ctl_table_print(t);
+	else
+		ctl_err("%s", st_strerror(ST_ENOMEM));
+	ctl_table_free(t);
+	return err ? ST_ENOMEM : ST_OK;
+}
+
+static int
+ctl_tasks_list(struct ctl *c, int argc, char **argv)
+{
+	char path[CTL_PATH_MAX] = "/v2/tasks";
+	struct ctl_opts o;
+	json_t *res;
+	long status;
+	int err;
+
+	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+		return err;
+	if (o.argc > 1)
+		return ST_EINVAL;
+	if (o.argc == 1 && (err = ctl_path_app(path, sizeof(path), o.argv[0],
+	    "/tasks")) != ST_OK)
+		return err;
+	if ((err = ctl_http(c, "GET", path, NULL, &status, &res)) != ST_OK)
+		return err;
+	if (c->json)
+		ctl_print_json(res);
+	else
+		err = ctl_tasks_table(json_object_get(res, "tasks"), 1);
+	json_decref(res);
+	return err;
+}
+
+/*
+ * What a kill answers: a deployment when the app was scaled down, else
+ * the killed tasks ({"tasks": [...]} or {"task": {...}}).
+ */
+static void
+ctl_tasks_killed(const struct ctl *c, const json_t *res, size_t asked)
+{
+	json_t *tasks = json_object_get(res, "tasks"), *task;
+	size_t i;
+
+	if (c->json) {
+		ctl_print_json(res);
+	} else if (json_object_get(res, "deploymentId")) {
+		ctl_print_result(c, "killed and scaled down", res);
+	} else if (json_is_object(json_object_get(res, "task"))) {
+		printf("task %s killed\n", ctl_str(json_object_get(res, "task"),
+		    "id", "?"));
+	} else if (json_is_array(tasks)) {
+		json_array_foreach(tasks, i, task)
+			printf("task %s killed\n", ctl_str(task, "id", "?"));
+		if (json_array_size(tasks) == 0)
+			printf("no task killed\n");
+	} else {
+		printf("%zu task%s killed\n", asked, asked == 1 ? "" : "s");
+	}
+}
+
+/* tasks kill --app APP [TASKID]: DELETE on the app's tasks. */
+static int
+ctl_tasks_kill_app(struct ctl *c, const struct ctl_opts *o)
+{
+	char path[CTL_PATH_MAX];
+	json_t *res;
+	long status;
+	int err;
+
+	if (o->argc > 1)
+		return ST_EINVAL;
+	if ((err = ctl_path_app(path, sizeof(path), o->app, "/tasks")) != ST_OK)
+		return err;
+	if ((o->argc == 1 && (ctl_path_fmt(path, sizeof(path), "/") != ST_OK ||
+	    ctl_path_add(path, sizeof(path), o->argv[0], 0) != ST_OK)) ||
+	    (o->host && ctl_path_query(path, sizeof(path), "host",
+	    o->host) != ST_OK) ||
+	    (o->scale && ctl_path_query(path, sizeof(path), "scale",
+	    "true") != ST_OK) ||
+	    (o->force && ctl_path_query(path, sizeof(path), "force",
+	    "true") != ST_OK)) {
+		ctl_err("task id or host too long");
+		return ST_ESPACE;
+	}
+	if ((err = ctl_http(c, "DELETE", path, NULL, &status, &res)) != ST_OK)
+		return err;
+	ctl_tasks_killed(c, res, (size_t)o->argc);
+	json_decref(res);
+	return ST_OK;
+}
+
+static int
+ctl_tasks_kill(struct ctl *c, int argc, char **argv)
+{
+	char path[64] = "/v2/tasks/delete";
+	struct ctl_opts o;
+	json_t *body, *ids, *res;
+	long status;
+	int err;
+
+	if ((err = ctl_opts_parse(c, argc, argv, "asHF", &o)) != ST_OK)
+		return err;
+	if (o.app)
+		return ctl_tasks_kill_app(c, &o);
+	if (o.argc == 0 || o.host)
+		return ST_EINVAL;
+	if ((ids = json_array()) == NULL)
+		return ST_ENOMEM;
+	for (int i = 0; i < o.argc; i++)
+		if (json_array_append_new(ids, json_string(o.argv[i])) != 0) {
+			json_decref(ids);
+			return ST_ENOMEM;
+		}
+	if ((body = json_pack("{so}", "ids", ids)) == NULL)
+		return ST_ENOMEM;
+	if (o.scale)
+		ctl_path_query(path, sizeof(path), "scale", "true");
+	if (o.force)
+		ctl_path_query(path, sizeof(path), "force", "true");
+	err = ctl_http(c, "POST", path, body, &status, &res);
+	if (err == ST_OK)
+		ctl_tasks_killed(c, res, (size_t)o.argc);
+	json_decref(res);
+	json_decref(body);
+	return err;
+}
+
+/* "ScaleApplication /web, RestartApplication /db" */
+static void
+ctl_deployments_actions(const json_t *dep, char *out, size_t size)
+{
+	json_t *a;
+	size_t i, len = 0;
+
+	*out = '\0';
+	json_array_foreach(json_object_get(dep, "currentActions"), i, a) {
+		if (len >= size)
+			break;
+		len += (size_t)snprintf(out + len, size - len, "%s%s %s",
+		    len ? ", " : "", ctl_str(a, "action", "?"),
+		    ctl_str(a, "app", "?"));
+	}
+}
+
+static void
+ctl_deployments_apps(const json_t *dep, char *out, size_t size)
+{
+	json_t *a;
+	size_t i, len = 0;
+
+	*out = '\0';
+	json_array_foreach(json_object_get(dep, "affectedApps"), i, a) {
+		if (len >= size || !json_is_string(a))
+			continue;
+		len += (size_t)snprintf(out + len, size - len, "%s%s",
+		    len ? "," : "", json_string_value(a));
+	}
+}
+
+static int
+ctl_deployments_list(struct ctl *c, int argc, char **argv)
+{
+	static const char *const headers[] = { "ID", "APPS", "STEP", "ACTIONS",
+	    "VERSION" };
+	char apps[512], actions[512];
+	struct ctl_table *t = NULL;
+	struct ctl_opts o;
+	json_t *res, *dep;
+	long status;
+	size_t i;
+	int err;
+
+	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+		return err;
+	if (o.argc != 0)
+		return ST_EINVAL;
+	if ((err = ctl_http(c, "GET", "/v2/deployments", NULL, &status,
+	    &res)) != ST_OK)
+		return err;
+	if (c->json) {
+		ctl_print_json(res);
+		json_decref(res);
+		return ST_OK;
+	}
+	if ((t = ctl_table_new(5, headers)) == NULL)
+		err = ST_ENOMEM;
+	json_array_foreach(res, i, dep) {
+		if (err != ST_OK)
+			break;
+		ctl_deployments_apps(dep, apps, sizeof(apps));
+		ctl_deployments_actions(dep, actions, sizeof(actions));
+		err |= ctl_table_cell(t, 0, ctl_str(dep, "id", NULL));
+		err |= ctl_table_cell(t, 1, apps);
+		err |= ctl_table_cellf(t, 2, "%lld/%lld",
+		    (long long)json_integer_value(json_object_get(dep,
+		    "currentStep")),
+		    (long long)json_integer_value(json_object_get(dep,
+		    "totalSteps")));
+		err |= ctl_table_cell(t, 3, actions);
+		err |= ctl_table_cell(t, 4, ctl_str(dep, "version", NULL));
+		err |= ctl_table_row_end(t);
+	}
+	if (err == ST_OK)
+		ctl_table_print(t);
+	else
+		ctl_err("%s", st_strerror(ST_ENOMEM));
+	ctl_table_free(t);
+	json_decref(res);
+	return err ? ST_ENOMEM : ST_OK;
+}
+
+/*
+ * Without --force Marathon rolls the deployment back, which is itself a
+ * deployment (200 and its id); with --force it just stops it (202).
+ */
+static int
+ctl_deployments_cancel(struct ctl *c, int argc, char **argv)
+{
+	char path[CTL_PATH_MAX] = "/v2/deployments/", what[512];
+	struct ctl_opts o;
+	json_t *res;
+	long status;
+	int err;
+
+	if ((err = ctl_opts_parse(c, argc, argv, "F", &o)) != ST_OK)
+		return err;
+	if (o.argc != 1)
+		return ST_EINVAL;
+	if (ctl_path_add(path, sizeof(path), o.argv[0], 0) != ST_OK ||
+	    (o.force && ctl_path_query(path, sizeof(path), "force",
+	    "true") != ST_OK)) {
+		ctl_err("deployment id too long");
+		return ST_ESPACE;
+	}
+	if ((err = ctl_http(c, "DELETE", path, NULL, &status, &res)) != ST_OK)
+		return err;
+	if (res && json_object_get(res, "deploymentId")) {
+		snprintf(what, sizeof(what), "deployment %s canceled, "
+		    "rolling back", o.argv[0]);
+		ctl_print_result(c, what, res);
+	} else if (c->json) {
+		ctl_print_json(res);
+	} else {
+		printf("deployment %s canceled\n", o.argv[0]);
+	}
+	json_decref(res);
+	return ST_OK;
+}
+
+const struct ctl_cmd ctl_tasks_cmds[] = {
+	{ "tasks", "list", "[APP]", ctl_tasks_list },
+	{ "tasks", "ls", NULL, ctl_tasks_list },
+	{ "tasks", "kill", "TASKID... [--scale] [--force]\n"
+	    "--app APP [TASKID] [--host HOST] [--scale] [--force]",
+	    ctl_tasks_kill },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct ctl_cmd ctl_deployments_cmds[] = {
+	{ "deployments", "list", "", ctl_deployments_list },
+	{ "deployments", "ls", NULL, ctl_deployments_list },
+	{ "deployments", "cancel", "ID [--force]", ctl_deployments_cancel },
+	{ NULL, NULL, NULL, NULL },
+};

@@ -1,0 +1,241 @@
+/*
+ * orch_int.h -- what the pieces of the orchestrator share; not for use
+ * outside src/orch/orch*.c.
+ *
+ * orch.c          life cycle, the drivers, their events, adoption (sync)
+ * orch_db.c       the LMDB records: apps, versions, tasks, deployments
+ * orch_task.c     one task's pipeline: create, start, publish, stop, remove
+ * orch_plan.c     the reconciler: what each app needs, deployments' ends
+ * orch_api.c      the requests of orch.h that change apps and tasks
+ * orch_json.c     the read views: AppInfo, Task, Deployment, info
+ *
+ * Memory mirrors LMDB: every change is written first, and memory follows
+ * only once the write committed, so a failed write changes nothing.
+ */
+#ifndef STADION_ORCH_ORCH_INT_H
+#define STADION_ORCH_ORCH_INT_H
+
+#include <sys/queue.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "orch/app.h"
+#include "orch/containerizer.h"
+#include "orch/orch.h"
+
+#define ORCH_TASK_ID_MAX 129	/* the registry's instance ids: 128 */
+#define ORCH_VERSION_MAX 32	/* "2026-11-30T08:33:46.421Z" */
+#define ORCH_UUID_MAX 37
+#define ORCH_PORTS_MAX 64
+#define ORCH_KEY_MAX (APP_ID_MAX + ORCH_TASK_ID_MAX + 2)
+#define ORCH_RESYNC_S 30	/* a full list of each driver this often */
+
+enum orch_drv {
+	ORCH_DRV_PROCESS = 0,
+	ORCH_DRV_DOCKER,
+	ORCH_DRV__COUNT
+};
+
+/*
+ * Where a task is in its pipeline. Each step is one driver call; at most
+ * one is in flight per task (op), and events that arrive meanwhile are
+ * only noted (exited) and acted on when it returns.
+ */
+enum orch_tstate {
+	OT_NEW = 0,	/* recorded with its ports; nothing created yet */
+	OT_CREATED,	/* the driver has it (handle), not started */
+	OT_RUNNING,	/* started and published in DNS */
+	OT_STOPPING,	/* unpublished; stop sent or to be sent */
+	OT_REMOVING,	/* ended; the driver's remains are being removed */
+};
+
+enum orch_op {
+	OP_NONE = 0,
+	OP_CREATE,
+	OP_START,
+	OP_STOP,
+	OP_REMOVE,
+};
+
+struct orch_app;
+
+struct orch_task {
+	TAILQ_ENTRY(orch_task) entry;
+	struct orch *o;
+	struct orch_app *app;
+	char id[ORCH_TASK_ID_MAX];
+	char handle[CTR_HANDLE_MAX];
+	char version[ORCH_VERSION_MAX];	/* the app's version at launch */
+	char config_version[ORCH_VERSION_MAX];	/* its lastConfigChangeAt */
+	char staged_at[ORCH_VERSION_MAX];
+	char started_at[ORCH_VERSION_MAX];	/* "" until running */
+	time_t started_mono;	/* monotonic seconds, 0 until running */
+	enum orch_drv drv;
+	enum orch_tstate state;
+	enum orch_op op;
+	uint16_t ports[ORCH_PORTS_MAX];
+	size_t n_ports;
+	int kill;		/* asked to go: stop, do not replace */
+	int exited;		/* the driver saw it end (or lose it) */
+	int exit_code;
+	int oom;
+	int vanished;		/* removed behind our back, not just ended */
+	int lost;		/* its engine is unreachable */
+	int seen;		/* found by the sync in progress */
+	int write_failed;	/* a state change could not be stored */
+};
+
+TAILQ_HEAD(orch_task_list, orch_task);
+
+struct orch_app {
+	TAILQ_ENTRY(orch_app) entry;
+	struct orch *o;
+	char id[APP_ID_MAX];
+	char label[64];		/* its DNS label, unique among apps */
+	json_t *def;		/* with version, versionInfo; NULL: deleted */
+	struct orch_task_list tasks;
+	json_t *last_failure;	/* Marathon's lastTaskFailure, or NULL */
+	unsigned failures;	/* in a row, for the launch back-off */
+	double delay_until;	/* monotonic; no launch before */
+	int waiting_deps;	/* logged once while dependencies are not up */
+};
+
+TAILQ_HEAD(orch_app_list, orch_app);
+
+struct orch_driver {
+	struct orch *o;
+	enum orch_drv idx;
+	struct ctr *ctr;
+	int failed;		/* could not be made: logged once */
+	int synced;		/* listed since start or reconnection */
+	int syncing;		/* a list is in flight */
+	int lost;		/* the engine is unreachable */
+};
+
+struct orch {
+	struct event_base *base;
+	struct store *st;
+	struct registry *reg;
+	struct store_txn *reader;
+	char *state_dir, *host, *framework_id;
+	char *docker_endpoint, *docker_ca, *docker_cert, *docker_key;
+	char *dns_server, *dns_search;
+	struct orch_driver drv[ORCH_DRV__COUNT];
+	struct ports *ports;
+	uint16_t port_min, port_max;
+	struct orch_app_list apps;
+	json_t *deployments;	/* deployment id -> stored deployment */
+	char *leader;
+	int64_t last_version_ms;	/* versions are strictly increasing */
+	struct event *kick_ev;	/* one reconcile pass, coalesced */
+	struct event *delay_ev;	/* the earliest delayed launch */
+	struct event *resync_ev;
+	int started;
+};
+
+/* orch.c */
+
+/* Schedule a reconcile pass on the next loop turn (coalesced). */
+void orch_kick(struct orch *o);
+/* Monotonic time in seconds. */
+double orch_mono(void);
+/* The driver of app definition def (docker for DOCKER containers). */
+enum orch_drv orch_app_drv(const json_t *def);
+/* The driver's containerizer, made on first use; NULL if it cannot be. */
+struct ctr *orch_driver(struct orch *o, enum orch_drv d);
+struct orch_app *orch_app_find(struct orch *o, const char *id);
+struct orch_task *orch_task_find(struct orch *o, const char *task_id);
+/* A new app in memory (def not taken); NULL when out of memory. */
+struct orch_app *orch_app_add(struct orch *o, const char *id);
+/* Drop an app that has neither definition nor tasks any more. */
+void orch_app_forget(struct orch_app *a);
+/* The deployment locking app id, or NULL. */
+json_t *orch_app_deployment(struct orch *o, const char *id);
+/* "2026-11-30T08:33:46.421Z", later than any given before. */
+void orch_new_version(struct orch *o, char *out);
+/* Now as an ISO 8601 timestamp. */
+void orch_timestamp(char *out, size_t size);
+/* A random RFC 4122 version 4 UUID. */
+void orch_uuid(char *out);
+
+/* orch_db.c */
+
+/* Read every record into memory (at start). */
+int orch_db_load(struct orch *o);
+/* Inside a write transaction. The app record and its version record. */
+int orch_db_put_app(struct store_txn *txn, const json_t *def);
+/* Remove the app record and all its versions. */
+int orch_db_del_app(struct store_txn *txn, const char *id);
+int orch_db_put_task(struct store_txn *txn, const struct orch_task *t);
+int orch_db_del_task(struct store_txn *txn, const struct orch_task *t);
+int orch_db_put_deployment(struct store_txn *txn, const json_t *d);
+int orch_db_del_deployment(struct store_txn *txn, const char *id);
+/* Versions of app id, newest first (a new array), from LMDB. */
+int orch_db_versions(struct orch *o, const char *id, json_t **out);
+/* One version's definition (new), ST_ENOTFOUND. */
+int orch_db_version(struct orch *o, const char *id, const char *version,
+    json_t **out);
+/* Parse a stored JSON value. */
+int orch_db_json(const void *val, size_t vlen, json_t **out);
+
+/* orch_task.c */
+
+/* A new task of app a (at its current version), recorded: ST_EFULL etc. */
+int orch_task_launch(struct orch_app *a);
+/* Ask task t to go (unpublish, stop, remove); a no-op if it is going. */
+void orch_task_kill(struct orch_task *t);
+/* Move t along its pipeline as far as it can go now. */
+void orch_task_step(struct orch_task *t);
+/*
+ * What a sync found of t: info NULL when its driver does not have it.
+ * Adopts a running instance (RUNNING, published) or notes its end.
+ */
+void orch_task_synced(struct orch_task *t, const struct ctr_info *info);
+/* Mark ports taken and add a task loaded from LMDB to its app. */
+int orch_task_restore(struct orch_app *a, const json_t *rec);
+/* The task's record / Marathon view. */
+json_t *orch_task_record(const struct orch_task *t);
+/* 1 while t counts towards its app's instances. */
+int orch_task_alive(const struct orch_task *t);
+/* 1 when t's config is the app's current one. */
+int orch_task_current(const struct orch_task *t);
+/* Marathon's state name of t: "TASK_RUNNING", ... */
+const char *orch_task_state_name(const struct orch_task *t);
+void orch_task_free(struct orch_task *t);
+
+/* orch_plan.c */
+
+/*
+ * The numbers one pass decides from, for one app (pure, for unit tests):
+ * n instances wanted; cur/old alive tasks of the current/an older config,
+ * cur_run/old_run of them running; min_health and max_over as in
+ * upgradeStrategy. Out: how many to launch and how many old to kill.
+ */
+struct orch_plan_in {
+	unsigned n, cur, old, cur_run, old_run;
+	double min_health, max_over;
+};
+struct orch_plan_out {
+	unsigned launch, kill_old, kill_cur;
+};
+void orch_plan_counts(const struct orch_plan_in *in,
+    struct orch_plan_out *out);
+/* One reconcile pass over every app. */
+void orch_plan_run(struct orch *o);
+/* Launch back-off after a failed task of a (schedules the retry). */
+void orch_plan_failed(struct orch_app *a, double ran_s);
+
+/* orch_json.c */
+
+json_t *orch_json_task(const struct orch_task *t);
+/* AppInfo of a, with tasks embedded when tasks is set. */
+json_t *orch_json_app(const struct orch_app *a, int tasks);
+/* Marathon's view of a stored deployment. */
+json_t *orch_json_deployment(const json_t *d);
+/* {"version", "deploymentId"}. */
+json_t *orch_json_result(const char *version, const char *deployment_id);
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * orch_plan.c -- the reconciler. One pass looks at every app and does
+ * what brings it closer to its definition: launch missing tasks, stop
+ * surplus ones, replace tasks of an older config within the bounds of
+ * upgradeStrategy, stop every task of a deleted app, and ends the
+ * deployments whose app got where it was sent. Passes run on the loop
+ * after anything changed (orch_kick), so they never nest.
+ *
+ * A task counts as healthy while it is running (health checks refine
+ * this later); tasks that do not run yet serve nobody, so they may always
+ * be stopped first.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "orch/orch_int.h"
+#include "store/registry.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/log.h"
+
+/* A task that ran this long resets the app's back-off. */
+#define OP_BACKOFF_RESET_S 600.0
+/* Retry after a launch that found no free port. */
+#define OP_NO_PORT_RETRY_S 5.0
+
+void
+orch_plan_counts(const struct orch_plan_in *in, struct orch_plan_out *out)
+{
+	unsigned max_total, min_healthy, total, running, room;
+
+	memset(out, 0, sizeof(*out));
+	if (in->old == 0) {
+		if (in->cur < in->n)
+			out->launch = in->n - in->cur;
+		else
+			out->kill_cur = in->cur - in->n;
+		return;
+	}
+	max_total = (unsigned)floor(in->n * (1.0 + in->max_over) + 1e-9);
+	min_healthy = (unsigned)ceil(in->n * in->min_health - 1e-9);
+	if (min_healthy > in->n)
+		min_healthy = in->n;
+	/* Nothing may go and nothing may come: one extra makes progress. */
+	if (max_total <= in->n && min_healthy >= in->n)
+		max_total = in->n + 1;
+	total = in->cur + in->old;
+	room = max_total > total ? max_total - total : 0;
+	if (in->cur < in->n)
+		out->launch = in->n - in->cur < room ? in->n - in->cur : room;
+	else
+		out->kill_cur = in->cur - in->n;
+	running = in->cur_run + in->old_run;
+	out->kill_old = in->old - in->old_run;
+	if (running > min_healthy)
+		out->kill_old += running - min_healthy < in->old_run ?
+		    running - min_healthy : in->old_run;
+}
+
+void
+orch_plan_failed(struct orch_app *a, double ran_s)
+{
+	double base, factor, max, delay;
+
+	if (a->def == NULL)
+		return;
+	if (ran_s >= OP_BACKOFF_RESET_S)
+		a->failures = 0;
+	a->failures++;
+	base = json_number_value(json_object_get(a->def, "backoffSeconds"));
+	factor = json_number_value(json_object_get(a->def, "backoffFactor"));
+	max = json_number_value(json_object_get(a->def,
+	    "maxLaunchDelaySeconds"));
+	delay = base * pow(factor < 1 ? 1 : factor, a->failures - 1);
+	if (delay > max)
+		delay = max;
+	a->delay_until = orch_mono() + delay;
+	if (delay > 0)
+		log_notice("orch: %s: next launch in %.1f s (failure %u)", a->id,
+		    delay, a->failures);
+	orch_kick(a->o);
+}
+
+/*
+ * Order of going: tasks that do not run yet first, then by killSelection
+ * (YOUNGEST_FIRST: the latest started first). Returns < 0 when x goes
+ * before y.
+ */
+static int
+op_kill_order(const struct orch_task *x, const struct orch_task *y,
+    int oldest_first)
+{
+	int c;
+
+	if ((x->state == OT_RUNNING) != (y->state == OT_RUNNING))
+		return x->state == OT_RUNNING ? 1 : -1;
+	c = strcmp(x->started_at[0] ? x->started_at : x->staged_at,
+	    y->started_at[0] ? y->started_at : y->staged_at);
+	return oldest_first ? c : -c;
+}
+
+/* Kill n alive tasks of a, of the current config (cur) or an older one. */
+static void
+op_kill(struct orch_app *a, unsigned n, int cur)
+{
+	const char *sel = json_string_value(json_object_get(a->def,
+	    "killSelection"));
+	int oldest = sel && strcmp(sel, "OLDEST_FIRST") == 0;
+	struct orch_task *t, *pick;
+
+	while (n-- > 0) {
+		pick = NULL;
+		TAILQ_FOREACH(t, &a->tasks, entry) {
+			if (!orch_task_alive(t) || orch_task_current(t) != cur)
+				continue;
+			if (pick == NULL || op_kill_order(t, pick, oldest) < 0)
+				pick = t;
+		}
+		if (pick == NULL)
+			return;
+		log_info("orch: %s: stopping task %s", a->id, pick->id);
+		orch_task_kill(pick);
+	}
+}
+
+/* 1 when every app a depends on runs in full and is not being deployed. */
+static int
+op_deps_ready(struct orch_app *a)
+{
+	const json_t *deps = json_object_get(a->def, "dependencies"), *d;
+	struct orch_app *b;
+	struct orch_task *t;
+	json_int_t running;
+	size_t i;
+
+	json_array_foreach(deps, i, d) {
+		const char *id = json_string_value(d);
+
+		b = id ? orch_app_find(a->o, id) : NULL;
+		if (b == NULL || b->def == NULL ||
+		    orch_app_deployment(a->o, b->id) != NULL)
+			goto wait;
+		running = 0;
+		TAILQ_FOREACH(t, &b->tasks, entry)
+			running += t->state == OT_RUNNING && orch_task_alive(t);
+		if (running < json_integer_value(json_object_get(b->def,
+		    "instances")))
+			goto wait;
+	}
+	a->waiting_deps = 0;
+	return 1;
+wait:
+	if (!a->waiting_deps)
+		log_info("orch: %s waits for its dependency %s", a->id,
+		    json_string_value(d));
+	a->waiting_deps = 1;
+	return 0;
+}
+
+/* The driver a's tasks live on: its definition's, or a leftover task's. */
+static int
+op_synced(struct orch_app *a)
+{
+	struct orch_task *t;
+	struct orch *o = a->o;
+
+	if (a->def)
+		return orch_driver(o, orch_app_drv(a->def)) != NULL &&
+		    o->drv[orch_app_drv(a->def)].synced;
+	TAILQ_FOREACH(t, &a->tasks, entry)
+		if (!o->drv[t->drv].synced)
+			return 0;
+	return 1;
+}
+
+struct op_end {
+	struct orch *o;
+	const char *dep_id;	/* deployment to drop, or NULL */
+	const char *service;	/* service to drop (deleted app), or NULL */
+};
+
+static int
+op_end_txn(struct store_txn *txn, void *arg)
+{
+	struct op_end *e = arg;
+	int err = ST_OK;
+
+	if (e->dep_id)
+		err = orch_db_del_deployment(txn, e->dep_id);
+	if (err == ST_OK && e->service)
+		err = registry_txn_delete(e->o->reg, txn, e->service, NULL);
+	return err ? err : store_txn_error(txn);
+}
+
+/* The app reached its target: its deployment (if any) is over. */
+static int
+op_finish(struct orch_app *a, const char *service)
+{
+	json_t *d = orch_app_deployment(a->o, a->id);
+	struct op_end e = { a->o, NULL, service };
+	int err;
+
+	if (d == NULL && service == NULL)
+		return ST_OK;
+	e.dep_id = d ? json_string_value(json_object_get(d, "id")) : NULL;
+	err = store_write(a->o->st, op_end_txn, &e);
+	registry_txn_end(a->o->reg, err == ST_OK);
+	if (err != ST_OK) {
+		log_errx("orch: %s: cannot store the end of its deployment (%s)",
+		    a->id, st_strerror(err));
+		return err;
+	}
+	if (e.dep_id) {
+		log_notice("orch: deployment %s of %s finished", e.dep_id,
+		    a->id);
+		json_object_del(a->o->deployments, e.dep_id);
+	}
+	return ST_OK;
+}
+
+/* One app; *next_launch gets the earliest delayed launch time. */
+static void
+op_app(struct orch_app *a, double now, double *next_launch)
+{
+	struct orch_plan_in in;
+	struct orch_plan_out out;
+	const json_t *us;
+	struct orch_task *t, *tnext;
+	unsigned leftovers = 0;
+	int err;
+
+	if (!op_synced(a))
+		return;
+	if (a->def == NULL) {
+		/* A kill may free the task at once. */
+		for (t = TAILQ_FIRST(&a->tasks); t != NULL; t = tnext) {
+			tnext = TAILQ_NEXT(t, entry);
+			orch_task_kill(t);
+		}
+		if (TAILQ_EMPTY(&a->tasks) && op_finish(a, a->id) == ST_OK)
+			orch_app_forget(a);
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	TAILQ_FOREACH(t, &a->tasks, entry) {
+		if (!orch_task_alive(t)) {
+			leftovers++;
+			continue;
+		}
+		if (orch_task_current(t)) {
+			in.cur++;
+			in.cur_run += t->state == OT_RUNNING;
+		} else {
+			in.old++;
+			in.old_run += t->state == OT_RUNNING;
+		}
+	}
+	in.n = (unsigned)json_integer_value(json_object_get(a->def,
+	    "instances"));
+	us = json_object_get(a->def, "upgradeStrategy");
+	in.min_health = json_number_value(json_object_get(us,
+	    "minimumHealthCapacity"));
+	in.max_over = json_number_value(json_object_get(us,
+	    "maximumOverCapacity"));
+	orch_plan_counts(&in, &out);
+	op_kill(a, out.kill_cur, 1);
+	op_kill(a, out.kill_old, 0);
+	if (out.launch > 0 && op_deps_ready(a)) {
+		if (now < a->delay_until) {
+			if (*next_launch == 0 || a->delay_until < *next_launch)
+				*next_launch = a->delay_until;
+			return;
+		}
+		while (out.launch-- > 0) {
+			if ((err = orch_task_launch(a)) == ST_OK)
+				continue;
+			log_warnx("orch: %s: cannot launch a task (%s)", a->id,
+			    err == ST_EFULL ? "no free host port in the range" :
+			    err == ST_ECONFLICT ? "a required port is taken" :
+			    st_strerror(err));
+			a->delay_until = now + OP_NO_PORT_RETRY_S;
+			if (*next_launch == 0 || a->delay_until < *next_launch)
+				*next_launch = a->delay_until;
+			return;
+		}
+		return;
+	}
+	if (out.launch == 0 && out.kill_cur == 0 && out.kill_old == 0 &&
+	    in.old == 0 && in.cur_run == in.n && leftovers == 0)
+		op_finish(a, NULL);
+}
+
+void
+orch_plan_run(struct orch *o)
+{
+	struct orch_app *a, *next;
+	double now = orch_mono(), next_launch = 0;
+	struct timeval tv;
+
+	for (a = TAILQ_FIRST(&o->apps); a != NULL; a = next) {
+		next = TAILQ_NEXT(a, entry);
+		op_app(a, now, &next_launch);
+	}
+	if (next_launch > 0) {
+		double d = next_launch - now;
+
+		if (d < 0.001)
+			d = 0.001;
+		tv.tv_sec = (time_t)d;
+		tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec) * 1e6);
+		evtimer_add(o->delay_ev, &tv);
+	}
+}

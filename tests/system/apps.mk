@@ -1,0 +1,8 @@
+# tests/system/apps.mk -- system tests of the orchestrator: apps run by the
+# process driver and by the Docker engine, stadionctl against the daemon.
+APPS_SYSTEM_TESTS = \
+	tests/system/apps-process.sh \
+	tests/system/apps-docker.sh \
+	tests/system/stadionctl-live.sh
+TESTS += $(APPS_SYSTEM_TESTS)
+EXTRA_DIST += $(APPS_SYSTEM_TESTS) tests/system/apps.mk tests/system/apps-lib.sh
