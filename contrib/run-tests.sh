@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # contrib/run-tests.sh -- install what the whole suite needs, build, run it.
 #
-#   1. apt-get install the build deps and every client the tests use
-#      (skipped when all are installed; sudo only when not root);
+#   1. apt-get install the build deps and every client the tests use,
+#      the Docker engine, a registry and busybox for the container tests
+#      (skipped when all are installed; sudo only when not root; the
+#      tests start dockerd and the registry themselves and stop them);
 #   2. build in _build/default and run `make check` (unit + system tests);
 #      out-of-tree builds need an unconfigured source tree, so a tree
 #      configured in place (e.g. by quickstart.sh) is `make distclean`ed;
@@ -27,7 +29,7 @@ say() { printf '\n=== %s\n' "$*"; }
 PKGS="autoconf automake pkg-config gcc make libldns-dev libevent-dev
 libcurl4-openssl-dev libjansson-dev liblmdb-dev libcmocka-dev
 bind9-dnsutils knot-dnsutils knot nsd dnsperf clang libclang-rt-14-dev
-python3 curl"
+python3 curl docker.io docker-registry busybox-static apache2-utils"
 
 # ---------------------------------------------------------------- packages
 missing=
@@ -45,9 +47,9 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	    --no-install-recommends $missing </dev/null || exit 1
-	# The knot and nsd packages start system services on port 53; the
-	# tests do not need them.
-	for svc in knot nsd; do
+	# The knot and nsd packages start system services on port 53, and
+	# docker-registry one on port 5000; the tests start their own.
+	for svc in knot nsd docker-registry; do
 		$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 	done
 fi

@@ -5,3 +5,12 @@ libstadion_a_SOURCES += \
 	src/orch/orch.c src/orch/orch_int.h src/orch/orch_db.c \
 	src/orch/orch_task.c src/orch/orch_plan.c src/orch/orch_api.c \
 	src/orch/orch_json.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_orch
+TESTS += tests/unit/test_orch
+tests_unit_test_orch_SOURCES = tests/unit/test_orch.c \
+	tests/unit/fake_ctr.c tests/unit/fake_ctr.h $(TESTLIB)
+tests_unit_test_orch_LDADD = $(UNIT_LDADD)
+tests_unit_test_orch_CFLAGS = $(UNIT_CFLAGS)
+endif

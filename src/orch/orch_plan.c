@@ -220,6 +220,8 @@ op_finish(struct orch_app *a, const char *service)
 		log_notice("orch: deployment %s of %s finished", e.dep_id,
 		    a->id);
 		json_object_del(a->o->deployments, e.dep_id);
+		/* Apps that depend on this one may go on now. */
+		orch_kick(a->o);
 	}
 	return ST_OK;
 }

@@ -39,33 +39,6 @@ struct rr_copy {
 	uint8_t rdata[300];
 };
 
-static int
-zone_setup_txn(struct store_txn *txn, void *arg)
-{
-	static const char *const zones[] = { "mesos", ZONE };
-	struct dns_soa_params soa;
-	uint8_t apex[DNS_NAME_MAX];
-	size_t len;
-
-	(void)arg;
-	memset(&soa, 0, sizeof(soa));
-	assert_int_equal(dns_name_from_text("ns1.mesos", soa.mname,
-	    &soa.mname_len), ST_OK);
-	assert_int_equal(dns_name_from_text("root.ns1.mesos", soa.rname,
-	    &soa.rname_len), ST_OK);
-	soa.refresh = 60;
-	soa.retry = 30;
-	soa.expire = 86400;
-	soa.minimum = 60;
-	soa.ttl = 60;
-	for (size_t i = 0; i < 2; i++) {
-		assert_int_equal(dns_name_from_text(zones[i], apex, &len), ST_OK);
-		dns_zone_add(txn, apex, len, DNS_ZONE_BUILTIN);
-		dns_zone_write_soa(txn, apex, len, &soa, 1);
-	}
-	return ST_OK;
-}
-
 static void
 on_change(uint64_t index, void *arg)
 {
@@ -84,7 +57,7 @@ setup(void **state)
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "%s", testlib_tmpdir());
 	assert_int_equal(store_open(f->dir, &f->st), ST_OK);
-	assert_int_equal(store_write(f->st, zone_setup_txn, NULL), ST_OK);
+	assert_int_equal(testlib_zones(f->st), ST_OK);
 	assert_int_equal(registry_new(f->st, &p, &f->reg), ST_OK);
 	registry_on_change(f->reg, on_change, f);
 	*state = f;

@@ -11,7 +11,43 @@
 
 #include "dns/name.h"
 #include "dns/pkt.h"
+#include "dns/zone.h"
+#include "store/store.h"
+#include "util/error.h"
 #include "testlib.h"
+
+static int
+testlib_zones_txn(struct store_txn *txn, void *arg)
+{
+	static const char *const zones[] = { "mesos", "marathon.mesos" };
+	struct dns_soa_params soa;
+	uint8_t apex[DNS_NAME_MAX];
+	size_t len;
+
+	(void)arg;
+	memset(&soa, 0, sizeof(soa));
+	if (dns_name_from_text("ns1.mesos", soa.mname, &soa.mname_len) ||
+	    dns_name_from_text("root.ns1.mesos", soa.rname, &soa.rname_len))
+		return ST_EINVAL;
+	soa.refresh = 60;
+	soa.retry = 30;
+	soa.expire = 86400;
+	soa.minimum = 60;
+	soa.ttl = 60;
+	for (size_t i = 0; i < 2; i++) {
+		if (dns_name_from_text(zones[i], apex, &len) != ST_OK)
+			return ST_EINVAL;
+		dns_zone_add(txn, apex, len, DNS_ZONE_BUILTIN);
+		dns_zone_write_soa(txn, apex, len, &soa, 1);
+	}
+	return store_txn_error(txn);
+}
+
+int
+testlib_zones(struct store *st)
+{
+	return store_write(st, testlib_zones_txn, NULL);
+}
 
 const char *
 testlib_tmpdir(void)

@@ -11,6 +11,11 @@ struct store;
 
 /* A fresh directory under $TMPDIR (or /tmp); the path is static storage. */
 const char *testlib_tmpdir(void);
+/*
+ * The built-in zones mesos. and marathon.mesos. (SOA serial 1), as
+ * stadiond writes them at start: the registry needs its zone's SOA.
+ */
+int testlib_zones(struct store *st);
 /* Remove a directory tree made by testlib_tmpdir. */
 void testlib_rmtree(const char *dir);
 
