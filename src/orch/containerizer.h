@@ -13,9 +13,11 @@
  * wrappers below, which answer ST_EINVAL (through the return value) for an
  * operation the driver does not have.
  *
- * Instances carry three labels, so a restarted stadiond can adopt them:
- * CTR_LABEL_APP (the app id), CTR_LABEL_INSTANCE (the task id) and
- * CTR_LABEL_VERSION (the app version).
+ * Instances carry four labels, so a restarted stadiond can adopt them:
+ * CTR_LABEL_APP (the app id), CTR_LABEL_INSTANCE (the task id),
+ * CTR_LABEL_VERSION (the app version) and CTR_LABEL_OWNER (which stadiond
+ * made it: several may share one Docker engine, and each adopts or
+ * removes only its own).
  */
 #ifndef STADION_ORCH_CONTAINERIZER_H
 #define STADION_ORCH_CONTAINERIZER_H
@@ -29,6 +31,7 @@
 #define CTR_LABEL_APP "stadion.app"
 #define CTR_LABEL_INSTANCE "stadion.instance"
 #define CTR_LABEL_VERSION "stadion.version"
+#define CTR_LABEL_OWNER "stadion.owner"
 
 #define CTR_HANDLE_MAX 130	/* a docker container id (64 hex) or a task id */
 #define CTR_ID_MAX 256		/* app ids, task ids, versions */
@@ -40,6 +43,7 @@ struct ctr_spec {
 	const char *app_id;	/* "/prod/web" */
 	const char *instance_id;	/* the task id: "prod_web.<uuid>" */
 	const char *version;	/* the app version (ISO 8601 timestamp) */
+	const char *owner;	/* CTR_LABEL_OWNER's value, or NULL for none */
 	/*
 	 * The validated app definition (doc/app-definition.md): the driver
 	 * reads cmd, args, cpus, mem, disk, labels, container.docker.*,

@@ -349,8 +349,8 @@ dk_on_version(struct curlev_req *r, CURLcode rc, long status, const char *body,
 		snprintf(d->api, sizeof(d->api), "%s", DK_API_MAX);
 	else
 		snprintf(d->api, sizeof(d->api), "%d.%d", major, minor);
-	json_decref(v);
 	log_info("docker: engine API %s, using %s", ver, d->api);
+	json_decref(v);
 	d->vstate = DK_V_OK;
 	dk_flush_queue(d, ST_OK, NULL);
 }

@@ -215,7 +215,9 @@ dk_body_fill(json_t *body, json_t *hc, const struct ctr_spec *spec,
 	    dk_body_set(labels, CTR_LABEL_INSTANCE,
 	    json_string(spec->instance_id)) ||
 	    dk_body_set(labels, CTR_LABEL_VERSION,
-	    json_string(spec->version ? spec->version : "")))
+	    json_string(spec->version ? spec->version : "")) ||
+	    (spec->owner && dk_body_set(labels, CTR_LABEL_OWNER,
+	    json_string(spec->owner))))
 		return ST_ENOMEM;
 	if ((user = json_string_value(json_object_get(app, "user"))) != NULL &&
 	    dk_body_set(body, "User", json_string(user)) != ST_OK)

@@ -380,6 +380,8 @@ cp_label_match(const struct cp_inst *in, const char *key, const char *value)
 		have = in->id;
 	else if (strcmp(key, CTR_LABEL_VERSION) == 0)
 		have = in->version;
+	else if (strcmp(key, CTR_LABEL_OWNER) == 0)
+		have = in->owner;
 	else
 		return 0;
 	return value == NULL || strcmp(have, value) == 0;

@@ -49,6 +49,7 @@ struct cp_inst {
 	char id[CTR_HANDLE_MAX];
 	char app_id[CTR_ID_MAX];
 	char version[CTR_ID_MAX];
+	char owner[CTR_ID_MAX];	/* CTR_LABEL_OWNER, "" for none */
 	char dir[CP_DIR_MAX];	/* <state_dir>/proc/<id>: record, log, cwd */
 	/* {"cmd" or "args", "env", "mem", "cpus", "user"}: what start runs */
 	json_t *launch;

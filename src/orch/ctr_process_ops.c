@@ -291,6 +291,8 @@ cp_op_create(struct ctr *c, const struct ctr_spec *spec, ctr_create_fn cb,
 	}
 	in->launch = launch;
 	snprintf(in->app_id, sizeof(in->app_id), "%s", spec->app_id);
+	snprintf(in->owner, sizeof(in->owner), "%s",
+	    spec->owner ? spec->owner : "");
 	snprintf(in->version, sizeof(in->version), "%s",
 	    spec->version ? spec->version : "");
 	in->state = CTR_S_CREATED;

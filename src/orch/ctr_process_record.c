@@ -102,9 +102,10 @@ cp_record_write(const struct cp_inst *in)
 	json_t *rec;
 	int err = ST_OK;
 
-	rec = json_pack("{s:{s:s,s:s,s:s},s:s,s:I,s:I,s:I,s:i,s:b,s:s,s:O?}",
+	rec = json_pack("{s:{s:s,s:s,s:s,s:s},s:s,s:I,s:I,s:I,s:i,s:b,s:s,"
+	    "s:O?}",
 	    "labels", CTR_LABEL_APP, in->app_id, CTR_LABEL_INSTANCE, in->id,
-	    CTR_LABEL_VERSION, in->version,
+	    CTR_LABEL_VERSION, in->version, CTR_LABEL_OWNER, in->owner,
 	    "state", cp_state_name(in->state),
 	    "pid", (json_int_t)in->pid,
 	    "start_ticks", (json_int_t)in->start_ticks,
@@ -131,7 +132,8 @@ int
 cp_record_read(struct cp_inst *in)
 {
 	char path[CP_PATH_MAX];
-	const char *app = NULL, *ver = NULL, *state = NULL, *cgroup = NULL;
+	const char *app = NULL, *ver = NULL, *owner = NULL, *state = NULL;
+	const char *cgroup = NULL;
 	json_int_t pid = 0, started = 0, ticks = -1;
 	json_t *rec, *launch = NULL;
 	int code = -1, oom = 0, err = ST_OK;
@@ -141,8 +143,9 @@ cp_record_read(struct cp_inst *in)
 		return ST_ENOTFOUND;
 	if ((rec = json_load_file(path, 0, NULL)) == NULL)
 		return ST_EFORMAT;
-	if (json_unpack(rec, "{s:{s:s,s?s},s:s,s?I,s?I,s?I,s?i,s?b,s?s,s?o}",
-	    "labels", CTR_LABEL_APP, &app, CTR_LABEL_VERSION, &ver,
+	if (json_unpack(rec, "{s:{s:s,s?s,s?s},s:s,s?I,s?I,s?I,s?i,s?b,s?s,"
+	    "s?o}", "labels", CTR_LABEL_APP, &app, CTR_LABEL_VERSION, &ver,
+	    CTR_LABEL_OWNER, &owner,
 	    "state", &state, "pid", &pid, "start_ticks", &ticks,
 	    "started_at", &started, "exit_code", &code, "oom", &oom,
 	    "cgroup", &cgroup, "launch", &launch) == -1 ||
@@ -152,6 +155,7 @@ cp_record_read(struct cp_inst *in)
 	}
 	snprintf(in->app_id, sizeof(in->app_id), "%s", app);
 	snprintf(in->version, sizeof(in->version), "%s", ver ? ver : "");
+	snprintf(in->owner, sizeof(in->owner), "%s", owner ? owner : "");
 	snprintf(in->cgroup, sizeof(in->cgroup), "%s", cgroup ? cgroup : "");
 	in->state = cp_state_parse(state);
 	in->pid = (pid_t)pid;

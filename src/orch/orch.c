@@ -262,8 +262,16 @@ orch_listed(int err, const char *msg, const struct ctr_info *infos, size_t n,
 	TAILQ_FOREACH(a, &o->apps, entry)
 		TAILQ_FOREACH(t, &a->tasks, entry)
 			t->seen = 0;
+	/*
+	 * The list is a picture taken when it was asked for: a task that
+	 * moved since is newer than it and is left alone.
+	 */
 	for (size_t i = 0; i < n; i++) {
 		t = orch_task_find(o, infos[i].instance_id);
+		if (t && t->drv == dv->idx && t->changed >= dv->list_sent) {
+			t->seen = 1;
+			continue;
+		}
 		if (t == NULL || t->drv != dv->idx) {
 			log_notice("orch: %s: removing %s (%s), an instance of "
 			    "no known task", ctr_name(dv->ctr),
@@ -279,7 +287,8 @@ orch_listed(int err, const char *msg, const struct ctr_info *infos, size_t n,
 	}
 	TAILQ_FOREACH(a, &o->apps, entry)
 		TAILQ_FOREACH(t, &a->tasks, entry)
-			if (t->drv == dv->idx && !t->seen)
+			if (t->drv == dv->idx && !t->seen &&
+			    t->changed < dv->list_sent)
 				orch_task_synced(t, NULL);
 	if (!dv->synced)
 		log_info("orch: %s driver synced: %zu instances", ctr_name(
@@ -293,10 +302,14 @@ orch_listed(int err, const char *msg, const struct ctr_info *infos, size_t n,
 static void
 orch_sync(struct orch_driver *dv)
 {
+	struct orch *o = dv->o;
+
 	if (dv->ctr == NULL || dv->syncing)
 		return;
 	dv->syncing = 1;
-	if (ctr_list(dv->ctr, CTR_LABEL_APP, NULL, orch_listed, dv) != ST_OK) {
+	dv->list_sent = orch_mono();
+	if (ctr_list(dv->ctr, CTR_LABEL_OWNER, o->owner, orch_listed, dv) !=
+	    ST_OK) {
 		dv->syncing = 0;
 		log_warnx("orch: %s: cannot ask for its instances",
 		    ctr_name(dv->ctr));
@@ -533,6 +546,38 @@ orch_docker_wanted(struct orch *o)
 	return 0;
 }
 
+static int
+orch_owner_txn(struct store_txn *txn, void *arg)
+{
+	return store_put(txn, STORE_DB_META, "owner", 5, arg, strlen(arg));
+}
+
+/*
+ * Who we are to the drivers: a UUID made once per state dir, so that a
+ * restarted stadiond knows its instances from those of another stadiond
+ * on the same engine.
+ */
+static int
+orch_owner(struct orch *o)
+{
+	const void *val;
+	size_t vlen;
+	int err;
+
+	if ((err = store_reader_begin(o->reader)) != ST_OK)
+		return err;
+	err = store_get(o->reader, STORE_DB_META, "owner", 5, &val, &vlen);
+	if (err == ST_OK && vlen < sizeof(o->owner)) {
+		memcpy(o->owner, val, vlen);
+		o->owner[vlen] = '\0';
+	}
+	store_reader_end(o->reader);
+	if (err != ST_ENOTFOUND)
+		return err;
+	orch_uuid(o->owner);
+	return store_write(o->st, orch_owner_txn, o->owner);
+}
+
 int
 orch_start(struct orch *o)
 {
@@ -540,7 +585,7 @@ orch_start(struct orch *o)
 	size_t napps = 0, ntasks = 0;
 	int err;
 
-	if ((err = orch_db_load(o)) != ST_OK) {
+	if ((err = orch_owner(o)) != ST_OK || (err = orch_db_load(o)) != ST_OK) {
 		log_errx("orch: cannot load the apps (%s)", st_strerror(err));
 		return err;
 	}

@@ -72,7 +72,9 @@ oa_locked(struct orch *o, const char *id, int force, struct orch_error *e)
 
 /*
  * A new app's id must leave room for task ids and give a DNS label that
- * no other app or registered service has.
+ * no other app or registered service has. A service registered through
+ * /v1/services under the app's own name is refused too: the app would
+ * take its names over, and its deletion would take the service along.
  */
 static int
 oa_check_names(struct orch *o, const char *id, struct orch_error *e)
@@ -97,7 +99,8 @@ oa_check_names(struct orch *o, const char *id, struct orch_error *e)
 		return err;
 	err = store_get(o->reader, STORE_DB_LABELS, label, strlen(label), &val,
 	    &vlen);
-	if (err == ST_OK && (vlen != strlen(id) || memcmp(val, id, vlen) != 0))
+	if (err == ST_OK && (vlen != strlen(id) || memcmp(val, id, vlen) != 0 ||
+	    orch_app_find(o, id) == NULL))
 		err = oa_invalid(e, "/id", "its DNS label '%s' is taken by the "
 		    "registered service '%.*s'", label, (int)vlen,
 		    (const char *)val);

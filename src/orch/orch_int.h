@@ -78,6 +78,7 @@ struct orch_task {
 	enum orch_op op;
 	uint16_t ports[ORCH_PORTS_MAX];
 	size_t n_ports;
+	int grace;		/* taskKillGracePeriodSeconds at launch */
 	int kill;		/* asked to go: stop, do not replace */
 	int exited;		/* the driver saw it end (or lose it) */
 	int exit_code;
@@ -85,6 +86,7 @@ struct orch_task {
 	int vanished;		/* removed behind our back, not just ended */
 	int lost;		/* its engine is unreachable */
 	int seen;		/* found by the sync in progress */
+	double changed;		/* monotonic time of its last state change */
 	int write_failed;	/* a state change could not be stored */
 };
 
@@ -112,6 +114,7 @@ struct orch_driver {
 	int failed;		/* could not be made: logged once */
 	int synced;		/* listed since start or reconnection */
 	int syncing;		/* a list is in flight */
+	double list_sent;	/* when it was asked: later changes are newer */
 	int lost;		/* the engine is unreachable */
 };
 
@@ -129,6 +132,7 @@ struct orch {
 	struct orch_app_list apps;
 	json_t *deployments;	/* deployment id -> stored deployment */
 	char *leader;
+	char owner[ORCH_UUID_MAX];	/* CTR_LABEL_OWNER of our instances */
 	int64_t last_version_ms;	/* versions are strictly increasing */
 	struct event *kick_ev;	/* one reconcile pass, coalesced */
 	struct event *delay_ev;	/* the earliest delayed launch */

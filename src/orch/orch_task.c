@@ -101,12 +101,12 @@ orch_task_record(const struct orch_task *t)
 			json_decref(ports);
 			return NULL;
 		}
-	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:b}",
+	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:i}",
 	    "id", t->id, "appId", t->app->id, "version", t->version,
 	    "configVersion", t->config_version, "stagedAt", t->staged_at,
 	    "startedAt", t->started_at, "handle", t->handle,
 	    "driver", ot_drv_names[t->drv], "state", ot_state_names[t->state],
-	    "ports", ports, "kill", t->kill);
+	    "ports", ports, "kill", t->kill, "grace", t->grace);
 	return rec;
 }
 
@@ -240,6 +240,7 @@ ot_write(struct orch_task *t, struct orch_task *next, int what)
 		    c.e.message[0] ? ": " : "", c.e.message);
 		return err;
 	}
+	t->changed = orch_mono();
 	if (next != t) {
 		t->state = next->state;
 		memcpy(t->handle, next->handle, sizeof(t->handle));
@@ -427,6 +428,7 @@ ot_create(struct orch_task *t)
 	spec.app_id = t->app->id;
 	spec.instance_id = t->id;
 	spec.version = t->version;
+	spec.owner = t->o->owner;
 	spec.app = t->app->def;
 	spec.env = (const char *const *)env.vars;
 	spec.n_env = env.n;
@@ -485,7 +487,7 @@ void
 orch_task_step(struct orch_task *t)
 {
 	struct ctr *c;
-	int err = ST_OK, grace;
+	int err = ST_OK;
 
 	if (t->op != OP_NONE || t->lost)
 		return;
@@ -534,11 +536,8 @@ orch_task_step(struct orch_task *t)
 	if (t->state == OT_STOPPING && t->exited)
 		t->state = OT_REMOVING;
 	if (t->state == OT_STOPPING) {
-		grace = (int)json_integer_value(json_object_get(t->app->def,
-		    "taskKillGracePeriodSeconds"));
 		t->op = OP_STOP;
-		err = ctr_stop(c, t->handle, t->app->def ? grace : 5,
-		    ot_stopped, t);
+		err = ctr_stop(c, t->handle, t->grace, ot_stopped, t);
 	} else {
 		t->op = OP_REMOVE;
 		err = ctr_remove(c, t->handle, 1, ot_removed, t);
@@ -591,6 +590,8 @@ orch_task_launch(struct orch_app *a)
 	t->o = o;
 	t->app = a;
 	t->drv = orch_app_drv(a->def);
+	t->grace = (int)json_integer_value(json_object_get(a->def,
+	    "taskKillGracePeriodSeconds"));
 	t->n_ports = n;
 	ot_declared(a->def, n, declared);
 	if ((err = ports_alloc(o->ports, n, declared, t->ports)) != ST_OK) {
@@ -720,6 +721,7 @@ orch_task_restore(struct orch_app *a, const json_t *rec)
 	    ORCH_DRV_PROCESS;
 	t->kill = json_is_true(json_object_get(rec, "kill")) ||
 	    a->def == NULL;
+	t->grace = (int)json_integer_value(json_object_get(rec, "grace"));
 	if (t->started_at[0])
 		t->started_mono = (time_t)orch_mono();
 	json_array_foreach(ports, i, p) {

@@ -19,7 +19,8 @@
 #define STORE_SCHEMA_VERSION 1
 
 enum store_db {
-	STORE_DB_META = 0,	/* "schema" u32, "index" u64 (big endian) */
+	STORE_DB_META = 0,	/* "schema" u32, "index" u64 (big endian),
+				   "owner" the orchestrator's UUID */
 	STORE_DB_ZONES,		/* zone name key -> struct of zone flags */
 	STORE_DB_NODES,		/* owner name key -> node blob (dns/node.h) */
 	STORE_DB_SERVICES,	/* service name -> JSON service record */

@@ -141,12 +141,13 @@ fk_slot(struct fake_world *w)
 
 struct fake_inst *
 fake_world_orphan(struct fake_world *w, const char *app_id,
-    const char *task_id)
+    const char *task_id, const char *owner)
 {
 	struct fake_inst *in = fk_slot(w);
 
 	if (in == NULL)
 		return NULL;
+	snprintf(in->owner, sizeof(in->owner), "%s", owner);
 	snprintf(in->info.app_id, sizeof(in->info.app_id), "%s", app_id);
 	snprintf(in->info.instance_id, sizeof(in->info.instance_id), "%s",
 	    task_id);
@@ -215,8 +216,10 @@ fk_answer(struct fk_call *k)
 		}
 		break;
 	case FK_LIST:
+		/* Only the instances of the owner asked for, as docker does. */
 		for (size_t i = 0; i < FAKE_INST_MAX; i++)
-			if (w->inst[i].used && w->inst[i].info.app_id[0])
+			if (w->inst[i].used && w->inst[i].info.app_id[0] &&
+			    strcmp(w->inst[i].owner, k->handle) == 0)
 				infos[n++] = w->inst[i].info;
 		w->lists++;
 		((ctr_list_fn)k->cb)(ST_OK, NULL, infos, n, k->arg);
@@ -277,6 +280,8 @@ fk_create(struct ctr *c, const struct ctr_spec *spec, ctr_create_fn cb,
 	snprintf(k->made.info.version, sizeof(k->made.info.version), "%s",
 	    spec->version);
 	snprintf(k->made.cmd, sizeof(k->made.cmd), "%s", cmd ? cmd : "");
+	snprintf(k->made.owner, sizeof(k->made.owner), "%s",
+	    spec->owner ? spec->owner : "");
 	for (size_t i = 0; i < spec->n_env; i++)
 		if (strncmp(spec->env[i], "PORT0=", 6) == 0)
 			snprintf(k->made.env_port0, sizeof(k->made.env_port0),
@@ -301,6 +306,7 @@ fk_start(struct ctr *c, const char *h, ctr_done_fn cb, void *arg)
 static int
 fk_stop(struct ctr *c, const char *h, int grace_s, ctr_done_fn cb, void *arg)
 {
+	((struct fk_ctr *)c)->w->last_grace = grace_s;
 	return fk_simple(c, FK_STOP, h, cb, arg);
 }
 
@@ -310,11 +316,14 @@ fk_remove(struct ctr *c, const char *h, int force, ctr_done_fn cb, void *arg)
 	return fk_simple(c, FK_REMOVE, h, cb, arg);
 }
 
+/* The orchestrator lists by owner: the value rides in the handle. */
 static int
 fk_list(struct ctr *c, const char *key, const char *value, ctr_list_fn cb,
     void *arg)
 {
-	return fk_queue((struct fk_ctr *)c, FK_LIST, NULL, (void *)cb, arg) ?
+	if (strcmp(key, CTR_LABEL_OWNER) != 0 || value == NULL)
+		return ST_EINVAL;
+	return fk_queue((struct fk_ctr *)c, FK_LIST, value, (void *)cb, arg) ?
 	    ST_OK : ST_ENOMEM;
 }
 

@@ -22,6 +22,7 @@ struct fake_inst {
 	struct ctr_info info;
 	int used;
 	char cmd[256];		/* the app's cmd at create */
+	char owner[64];		/* CTR_LABEL_OWNER */
 	char env_port0[16];	/* PORT0 of its environment */
 };
 
@@ -31,6 +32,7 @@ struct fake_world {
 	/* Counts of calls answered, and the most instances running at once. */
 	int creates, starts, stops, removes, lists;
 	int running, max_running;
+	int last_grace;		/* of the last stop asked for */
 	/* The next n creates fail with this message. */
 	int fail_creates;
 	const char *fail_msg;
@@ -55,8 +57,8 @@ int fake_world_count(const struct fake_world *w, enum ctr_state st);
  */
 void fake_world_exit(struct fake_world *w, struct fake_inst *in,
     int exit_code, int gone);
-/* Add an instance no task knows, running, labelled for app_id. */
+/* Add an instance no task knows, running, labelled for app_id and owner. */
 struct fake_inst *fake_world_orphan(struct fake_world *w, const char *app_id,
-    const char *task_id);
+    const char *task_id, const char *owner);
 
 #endif

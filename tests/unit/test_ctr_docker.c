@@ -44,6 +44,7 @@ body_for(const char *app_text, const struct ctr_docker_params *p)
 	spec.app_id = "/prod/web";
 	spec.instance_id = "prod_web.1";
 	spec.version = "2026-01-01T00:00:00.000Z";
+	spec.owner = "0e5b1a52-5a3f-4d59-8f8e-3e3c2f7a6b10";
 	spec.app = app;
 	spec.env = test_env;
 	spec.n_env = 2;
@@ -134,6 +135,8 @@ test_args_env_labels(void **state)
 	    CTR_LABEL_INSTANCE)), "prod_web.1");
 	assert_string_equal(json_string_value(json_object_get(l,
 	    CTR_LABEL_VERSION)), "2026-01-01T00:00:00.000Z");
+	assert_string_equal(json_string_value(json_object_get(l,
+	    CTR_LABEL_OWNER)), "0e5b1a52-5a3f-4d59-8f8e-3e3c2f7a6b10");
 	assert_string_equal(json_string_value(json_object_get(b, "User")),
 	    "nobody");
 	json_decref(b);

@@ -235,6 +235,8 @@ launch(struct fx *f, const char *app_id, const char *id, const char *app,
 	spec.app_id = app_id;
 	spec.instance_id = id;
 	spec.version = "v1";
+	/* Two owners, so that listing by owner has something to tell apart. */
+	spec.owner = strcmp(app_id, "/b") == 0 ? "them" : "us";
 	spec.app = j;
 	spec.env = env;
 	spec.n_env = n_env;
@@ -435,6 +437,11 @@ test_list_by_label(void **state)
 	assert_int_equal(f->infos[0].state, CTR_S_RUNNING);
 	CALL(f, ctr_list(f->c, CTR_LABEL_VERSION, "v2", on_list, f));
 	assert_int_equal(f->n, 0);
+	CALL(f, ctr_list(f->c, CTR_LABEL_OWNER, "us", on_list, f));
+	assert_int_equal(f->n, 2);
+	CALL(f, ctr_list(f->c, CTR_LABEL_OWNER, "them", on_list, f));
+	assert_int_equal(f->n, 1);
+	assert_string_equal(f->infos[0].app_id, "/b");
 }
 
 static void

@@ -451,7 +451,8 @@ test_delete(void **state)
 	struct orch_error e;
 	json_t *out;
 
-	assert_int_equal(create(f, WEB, NULL), ST_OK);
+	assert_int_equal(create(f, "{\"id\":\"/prod/web\",\"cmd\":\"x\","
+	    "\"instances\":3,\"taskKillGracePeriodSeconds\":7}", NULL), ST_OK);
 	fake_ctr_drain(f->base);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(orch_app_delete(f->o, "/prod/web", 0, &out, &e), ST_OK);
@@ -464,6 +465,8 @@ test_delete(void **state)
 	assert_int_equal(f->w.stops, 0);
 	assert_int_equal(published(f, "/prod/web"), 0);
 	fake_ctr_drain(f->base);
+	/* The grace period of the definition the tasks were launched with. */
+	assert_int_equal(f->w.last_grace, 7);
 	assert_int_equal(f->w.removes, 3);
 	assert_int_equal(published(f, "/prod/web"), -1);
 	assert_int_equal(deployments(f), 0);
@@ -492,6 +495,16 @@ test_invalid(void **state)
 	    &details), ST_EINVAL);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    details, 0), "path")), "/id");
+	json_decref(details);
+	/* A service registered through /v1/services is not an app's. */
+	assert_int_equal(registry_instance_put(f->reg, "db", "i1", (details =
+	    json_pack("{s:s,s:s,s:[{s:i}]}", "id", "i1", "address", "10.0.0.1",
+	    "ports", "port", 5432)), REGISTRY_CREATE, NULL, NULL), ST_OK);
+	json_decref(details);
+	assert_int_equal(create(f, "{\"id\":\"/db\",\"cmd\":\"x\"}",
+	    &details), ST_EINVAL);
+	assert_non_null(strstr(json_string_value(json_array_get(json_object_get(
+	    json_array_get(details, 0), "errors"), 0)), "registered service"));
 	json_decref(details);
 	/* Nothing of the refused ones is stored: a restart finds one app. */
 	orch_down(f);
@@ -557,14 +570,19 @@ test_adoption(void **state)
 	gone = &f->w.inst[2];
 	gone->used = 0;
 	f->w.running--;
+	assert_true(strlen(f->w.inst[0].owner) > 30);
 	assert_non_null(fake_world_orphan(&f->w, "/prod/web",
-	    "prod_web.stray"));
+	    "prod_web.stray", f->w.inst[0].owner));
+	/* Another stadiond's, on the same engine: not ours to touch. */
+	assert_non_null(fake_world_orphan(&f->w, "/prod/web",
+	    "prod_web.theirs", "another-stadiond"));
 	orch_up(f);
 	fake_ctr_drain(f->base);
 	/* Two adopted as they were, the stray removed, one new one. */
 	assert_int_equal(f->w.creates, 4);
 	assert_null(fake_world_find(&f->w, "prod_web.stray"));
-	assert_int_equal(fake_world_count(&f->w, CTR_S_RUNNING), 3);
+	assert_non_null(fake_world_find(&f->w, "prod_web.theirs"));
+	assert_int_equal(fake_world_count(&f->w, CTR_S_RUNNING), 4);
 	assert_int_equal(published(f, "/prod/web"), 3);
 	task_ids(f, "/prod/web", after, sizeof(after));
 	assert_string_not_equal(before, after);

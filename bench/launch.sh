@@ -1,0 +1,532 @@
+#!/usr/bin/env bash
+# bench/launch.sh -- how fast stadiond launches apps and publishes them in
+# DNS, with the process driver and the docker driver, and how its docker
+# launch compares with a plain "docker run".
+#
+#   bench/launch.sh            (from anywhere; needs a built stadiond)
+#
+# Measures, in one run:
+#   1. POST /v2/apps until _<label>._tcp.marathon.mesos SRV holds all N
+#      records, for N = 1 (REPS1 times) and N = NBIG (50, REPSBIG times),
+#      with the process driver (cmd "exec sleep 3600") and the docker
+#      driver (stadion-test/busybox:latest, host network, same cmd).
+#      bench/dnswait.py sends the POST and asks the SRV over UDP every 2 ms
+#      from the same moment; median and max in ms.
+#   2. For the docker driver, per container: the engine's StartedAt (ns)
+#      until its SRV record was first seen; median and max, target < 1 s.
+#   3. Launch overhead against docker run: "docker run -d --network host"
+#      of the same image, command and limits, alternating with stadion's
+#      one-instance docker launches (the REPS1 runs of case 1). Two views:
+#      engine start (docker run's fork -> StartedAt against POST ->
+#      StartedAt) and "ready" (docker run returned, the container running,
+#      against POST -> the SRV answering). Overhead = stadion / docker - 1,
+#      of the medians; target < 10%.
+# One unrecorded warm-up launch per driver (and one docker run) comes first,
+# so that no case pays for a cold page cache or the first engine call.
+#
+# Each driver gets its own stadiond (own temp state dir, free loopback
+# ports, --port-range-min/--port-range-max on a block of free ports,
+# --edns-udp-size 4096 so that 50 SRV records fit in one UDP answer).
+# Every app is deleted between cases (DELETE ?force=true, then until
+# GET /v2/deployments is [] and none of its containers or processes is
+# left). On exit: apps, stray containers of this run, processes, the
+# daemons, the Docker test environment (tests/system/docker-env.sh).
+#
+# Environment: STADIOND (default: src/stadiond of a build in the tree, else
+# _build/default/src/stadiond), REPS1 (5), REPSBIG (3), NBIG (50),
+# DRIVERS ("process docker"), CASE_TIMEOUT (seconds for one launch, 300),
+# QUIET_WAIT (seconds to wait for the engine to be free of other stadiond,
+# 1800), FORCE=1 (do not wait), KEEP=1 keeps the temp dir (daemon logs,
+# raw results). Traffic goes to 127.0.0.1 only.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "${STADIOND:-}" ]; then
+	STADIOND=$top/src/stadiond
+	[ -x "$STADIOND" ] || STADIOND=$top/_build/default/src/stadiond
+fi
+REPS1=${REPS1:-5}
+REPSBIG=${REPSBIG:-3}
+NBIG=${NBIG:-50}
+DRIVERS=${DRIVERS:-process docker}
+CASE_TIMEOUT=${CASE_TIMEOUT:-300}
+QUIET_WAIT=${QUIET_WAIT:-1800}
+CMDLINE="bench/launch.sh${*:+ $*}"
+ENVLINE=$(env | grep -E '^(STADIOND|REPS1|REPSBIG|NBIG|DRIVERS|CASE_TIMEOUT|FORCE)=' | tr '\n' ' ' || true)
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/stadion-launch.XXXXXX")
+# A short run id: app ids /lb<RUN>/..., labels <case>-lb<RUN>, docker run
+# containers stadion-bench-<RUN>-*; everything of this run is found by it.
+RUN=$$
+WAIT=$top/bench/dnswait.py
+IMAGE=stadion-test/busybox:latest
+DAEMON_PID=
+HTTP_PORT=
+DNS_PORT=
+STATE=
+DOCKER_UP=0
+FAILURES=0
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+need() {
+	command -v "$1" >/dev/null 2>&1 || die "$1 not found (apt-get install $2)"
+}
+need curl curl
+need python3 python3
+[ -x "$STADIOND" ] || die "no $STADIOND: build first (cd _build/default && make)"
+case " $DRIVERS " in *" docker "*) need docker docker.io ;; esac
+
+free_port() {
+	python3 "$top/tests/system/free_port.py"
+}
+
+# ---------------------------------------------------------------- clean-up
+
+api() {
+	# api METHOD PATH [BODY]: the body on stdout; fails on no answer.
+	curl -sS --max-time 30 -X "$1" -H 'Content-Type: application/json' \
+	    ${3:+--data "$3"} "http://127.0.0.1:$HTTP_PORT$2"
+}
+
+no_deployments() {
+	[ "$(api GET /v2/deployments 2>/dev/null)" = "[]" ]
+}
+
+# wait_until SECONDS COMMAND...: poll COMMAND every 50 ms.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.05
+	done
+}
+
+# proc_pids [APPID]: pids of the process driver's instances (of APPID) in
+# the running daemon's state dir.
+proc_pids() {
+	[ -n "$STATE" ] && [ -d "$STATE/proc" ] || return 0
+	python3 - "$STATE/proc" "${1:-}" <<'EOF'
+import glob, json, sys
+for f in glob.glob(sys.argv[1] + "/*/record.json"):
+    try:
+        r = json.load(open(f))
+    except (OSError, ValueError):
+        continue
+    if sys.argv[2] in ("", r.get("labels", {}).get("stadion.app")) and r.get("pid", 0) > 0:
+        print(r["pid"])
+EOF
+}
+
+# run_containers [APPID]: containers of this run (of APPID), running or not.
+run_containers() {
+	[ "$DOCKER_UP" = 1 ] || return 0
+	if [ -n "${1:-}" ]; then
+		docker ps -aq --filter "label=stadion.app=$1"
+	else
+		docker ps -a --filter label=stadion.app --format '{{.ID}} {{.Label "stadion.app"}}' |
+		    awk -v p="/lb$RUN/" 'index($2, p) == 1 { print $1 }'
+		docker ps -aq --filter "label=stadion.bench=$RUN"
+	fi
+}
+
+stop_daemon() {
+	local id ids pid
+	[ -n "$DAEMON_PID" ] || return 0
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		# Instances outlive stadiond on purpose: delete the apps first.
+		ids=$(api GET /v2/apps 2>/dev/null | python3 -c \
+		    'import json, sys; print("\n".join(a["id"] for a in json.load(sys.stdin)["apps"]))' 2>/dev/null || true)
+		for id in $ids; do
+			api DELETE "/v2/apps$id?force=true" >/dev/null 2>&1 || true
+		done
+		[ -z "$ids" ] || wait_until 60 no_deployments || say "deployments left at exit"
+		kill -TERM "$DAEMON_PID" 2>/dev/null || true
+		wait "$DAEMON_PID" 2>/dev/null || true
+	fi
+	# Whatever is left of the process driver's instances: their own
+	# process groups (the driver makes each a group leader).
+	for pid in $(proc_pids); do
+		kill -KILL -- "-$pid" 2>/dev/null || true
+	done
+	DAEMON_PID=
+}
+
+cleanup() {
+	local rc=$?
+	set +e
+	stop_daemon
+	if [ "$DOCKER_UP" = 1 ]; then
+		run_containers | sort -u | xargs -r docker rm -f >/dev/null 2>&1
+		docker_env_stop
+	fi
+	if [ "${KEEP:-0}" = 1 ]; then say "kept $T"; else rm -rf "$T"; fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- daemon
+
+# A block of BLOCK consecutive ports free right now, for the instances'
+# host ports (stadiond also passes over any port that is busy later).
+port_block() {
+	python3 - "$1" <<'EOF'
+import random, socket, sys
+n = int(sys.argv[1])
+def free(p):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+for _ in range(200):
+    base = random.randrange(20000, 60000 - n)
+    if all(free(p) for p in range(base, base + n)):
+        print(base, base + n - 1)
+        sys.exit(0)
+sys.exit(1)
+EOF
+}
+
+# start_daemon NAME DOCKER_ENDPOINT
+start_daemon() {
+	local name=$1 endpoint=$2 lo hi
+	STATE=$T/$name/state
+	mkdir -p "$STATE" "$T/$name/zones"
+	DNS_PORT=$(free_port)
+	HTTP_PORT=$(free_port)
+	read -r lo hi < <(port_block $((NBIG * 3))) || die "no block of free ports"
+	"$STADIOND" -f --log-level notice --edns-udp-size 4096 \
+	    --state-dir "$STATE" --zones-dir "$T/$name/zones" \
+	    --dns-listen "127.0.0.1:$DNS_PORT" --http-listen "127.0.0.1:$HTTP_PORT" \
+	    --port-range-min "$lo" --port-range-max "$hi" \
+	    --docker-endpoint "$endpoint" > "$T/$name/stadiond.log" 2>&1 &
+	DAEMON_PID=$!
+	for _ in $(seq 1 100); do
+		curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/health" && break
+		sleep 0.1
+	done
+	curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/health" ||
+	    { cat "$T/$name/stadiond.log" >&2; die "stadiond did not start"; }
+	say "$name: stadiond on DNS 127.0.0.1:$DNS_PORT, HTTP $HTTP_PORT, instance ports $lo-$hi"
+}
+
+# ---------------------------------------------------------------- sharing
+
+# Every stadiond lists all containers labelled stadion.app on its engine
+# at start and every 30 s, and removes those of tasks it does not know:
+# those of any other stadiond too. So the docker cases wait until no other
+# stadiond runs and no container of one is left (a concurrent test would
+# lose its containers, and this run its own), and note it when one showed
+# up during the cases.
+other_stadiond() {
+	pgrep -x stadiond | grep -vx "${DAEMON_PID:-0}" || true
+}
+
+foreign_containers() {
+	docker ps -a --filter label=stadion.app --format '{{.ID}} {{.Label "stadion.app"}}' |
+	    awk -v p="/lb$RUN/" 'index($2, p) != 1'
+}
+
+engine_quiet() {
+	[ -z "$(other_stadiond)" ] && [ -z "$(foreign_containers)" ]
+}
+
+engine_quiet_say() {
+	[ "${FORCE:-0}" = 1 ] && return 0
+	engine_quiet && return 0
+	if [ $((SECONDS - ${QUIET_SAID:-0})) -ge 60 ]; then
+		QUIET_SAID=$SECONDS
+		say "waiting for the engine to be ours alone: other stadiond $(other_stadiond | tr '\n' ' ')containers $(foreign_containers | awk '{ print $2 }' | sort | uniq -c | tr -s ' \n' ' ')"
+	fi
+	return 1
+}
+
+# note_others WHEN: record another stadiond seen during a docker case.
+note_others() {
+	local o
+	o=$(other_stadiond | tr '\n' ' ')
+	[ -z "$o" ] || echo "$1: other stadiond running (pids $o)" >> "$T/interference"
+}
+
+# ---------------------------------------------------------------- cases
+
+# app_body FILE DRIVER APPID N
+app_body() {
+	local ctr=
+	[ "$2" = docker ] &&
+	    ctr=',"container":{"type":"DOCKER","docker":{"image":"'$IMAGE'","network":"HOST","forcePullImage":false}}'
+	# cpus 1: a small CPU quota (e.g. 0.01) throttles the container's own
+	# start-up (runc init runs in its cgroup) and would be measured instead
+	# of stadion. Grace 1 s: sleep as PID 1 of a container ignores SIGTERM,
+	# so deletes would wait the whole grace period.
+	printf '{"id":"%s","cmd":"exec sleep 3600","instances":%d,"cpus":1,"mem":64,"taskKillGracePeriodSeconds":1,"portDefinitions":[{"port":0,"protocol":"tcp"}]%s}\n' \
+	    "$3" "$4" "$ctr" > "$1"
+}
+
+# app_label APPID: "/lb1/d1r2" -> "d1r2-lb1".
+app_label() {
+	printf '%s' "$1" | awk -F/ '{ s = ""; for (i = NF; i > 1; i--) if ($i != "") s = s (s == "" ? "" : "-") $i; print s }'
+}
+
+app_gone() {
+	local id=$1 pids=$2 p
+	no_deployments || return 1
+	[ -z "$(run_containers "$id")" ] || return 1
+	[ -z "$(proc_pids "$id")" ] || return 1
+	for p in $pids; do
+		kill -0 "$p" 2>/dev/null && return 1
+	done
+	return 0
+}
+
+# delete_app APPID: DELETE it and wait until nothing of it is left.
+delete_app() {
+	local id=$1 pids
+	pids=$(proc_pids "$id")
+	api DELETE "/v2/apps$id?force=true" >/dev/null || die "DELETE $id failed"
+	wait_until 120 app_gone "$id" "$pids" ||
+	    die "$id: still there 120 s after DELETE: deployments $(api GET /v2/deployments), containers $(run_containers "$id" | tr '\n' ' ') pids $(proc_pids "$id" | tr '\n' ' ')"
+}
+
+# launch KIND DRIVER N REP: one measured launch; KIND is "case" or
+# "warmup". Appends to $T/launch.jsonl.
+launch() {
+	local kind=$1 drv=$2 n=$3 rep=$4 id label out rc ids
+	id=/lb$RUN/${drv:0:1}$n${kind:0:1}$rep
+	label=$(app_label "$id")
+	app_body "$T/body.json" "$drv" "$id" "$n"
+	rc=0
+	[ "$drv" != docker ] || note_others "before $drv N=$n $kind $rep"
+	out=$(python3 "$WAIT" launch "$HTTP_PORT" "$DNS_PORT" "$label" "$n" "$T/body.json" "$CASE_TIMEOUT") || rc=$?
+	[ "$drv" != docker ] || note_others "after $drv N=$n $kind $rep"
+	[ -n "$out" ] || out='{}'
+	ids=
+	if [ "$drv" = docker ]; then
+		ids=$(run_containers "$id" | tr '\n' ' ')
+		# StartedAt and PORT0 of each container (PORT0 names its SRV record).
+		# shellcheck disable=SC2086
+		[ -z "$ids" ] || python3 "$WAIT" started $ids > "$T/started.txt" || : > "$T/started.txt"
+	fi
+	python3 - "$kind" "$drv" "$n" "$rep" "$rc" "$out" "${ids:+$T/started.txt}" >> "$T/launch.jsonl" <<'EOF'
+import json, sys
+kind, drv, n, rep, rc, out, started = sys.argv[1:8]
+r = json.loads(out)
+r.update(kind=kind, drv=drv, n=int(n), rep=int(rep), rc=int(rc), containers=[])
+port_seen = {}
+for k, v in r.get("seen", {}).items():
+    port_seen.setdefault(k.split()[0], v)
+if started:
+    for line in open(started):
+        cid, st, port0, running = line.split()
+        r["containers"].append({"id": cid[:12], "started_ns": int(st), "port0": port0,
+                                "running": running == "true",
+                                "seen_ns": port_seen.get(port0)})
+r.pop("seen", None)
+print(json.dumps(r))
+EOF
+	if [ "$rc" != 0 ]; then
+		FAILURES=$((FAILURES + 1))
+		say "$drv N=$n #$rep: FAILED (rc $rc): $out"
+		say "stadiond log tail:"; tail -n 20 "$T/$drv/stadiond.log" >&2
+	else
+		say "$drv N=$n $kind #$rep: all $n in DNS after $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["all_ms"])' "$out") ms"
+	fi
+	delete_app "$id"
+}
+
+container_gone() {
+	[ -z "$(docker ps -aq --filter "name=^$1\$")" ]
+}
+
+# docker_run KIND REP: docker run -d of the same image, command and
+# limits as stadion's container (host network, CpuShares 1024, quota one
+# CPU, 64 MiB without swap, no init, no restart); appends to $T/run.jsonl.
+docker_run() {
+	local kind=$1 rep=$2 name out rc=0 cid
+	name=stadion-bench-$RUN-$kind$rep
+	out=$(python3 "$WAIT" run docker run -d --network host --name "$name" \
+	    --label "stadion.bench=$RUN" --cpu-shares 1024 --cpu-period 100000 \
+	    --cpu-quota 100000 --memory 64m --memory-swap 64m --restart no \
+	    "$IMAGE" /bin/sh -c 'exec sleep 3600') || rc=$?
+	[ "$rc" = 0 ] || die "docker run failed: $out"
+	cid=$(docker ps -aq --no-trunc --filter "name=^$name\$")
+	python3 "$WAIT" started "$cid" > "$T/started.txt"
+	python3 - "$kind" "$rep" "$out" "$T/started.txt" >> "$T/run.jsonl" <<'EOF'
+import json, sys
+kind, rep, out, started = sys.argv[1:5]
+r = json.loads(out)
+cid, st, port0, running = open(started).read().split()
+r.update(kind=kind, rep=int(rep), started_ns=int(st), running=running == "true")
+print(json.dumps(r))
+EOF
+	docker rm -f "$cid" >/dev/null
+	wait_until 60 container_gone "$name" ||
+	    die "docker rm -f left $name"
+	say "docker run #$rep: returned after $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print((r["t1_ns"]-r["t0_ns"])/1e6)' "$out") ms"
+}
+
+# ---------------------------------------------------------------- run
+
+: > "$T/launch.jsonl"
+: > "$T/run.jsonl"
+for drv in $DRIVERS; do
+	case $drv in
+	process)
+		# No engine for this daemon: stadiond removes every container
+		# labelled stadion.app that it does not know, also those of other
+		# stadiond instances on the same engine; a daemon that does not
+		# need the engine should not touch it.
+		start_daemon process "unix://$T/no-docker.sock"
+		launch warmup process 1 1
+		for r in $(seq 1 "$REPS1"); do launch case process 1 "$r"; done
+		for r in $(seq 1 "$REPSBIG"); do launch case process "$NBIG" "$r"; done
+		stop_daemon
+		;;
+	docker)
+		DOCKER_ENV_DIR=$T/denv
+		mkdir -p "$DOCKER_ENV_DIR"
+		# shellcheck source=tests/system/docker-env.sh
+		. "$top/tests/system/docker-env.sh"
+		DOCKER_UP=1
+		docker_env_engine || die "no Docker engine"
+		docker_env_image || die "no image $IMAGE"
+		wait_until "$QUIET_WAIT" engine_quiet_say ||
+		    die "the engine is shared with another stadiond (or its containers) since $QUIET_WAIT s; FORCE=1 runs anyway"
+		start_daemon docker "unix://$DOCKER_SOCK"
+		docker_run warmup 1
+		launch warmup docker 1 1
+		# Alternating, so that both see the same load on the machine.
+		for r in $(seq 1 "$REPS1"); do
+			docker_run r "$r"
+			launch case docker 1 "$r"
+		done
+		for r in $(seq 1 "$REPSBIG"); do launch case docker "$NBIG" "$r"; done
+		# Instances that a sync removed as unknown would be restarted and
+		# skew the figures; say so.
+		if grep -q 'an instance of no known task' "$T/docker/stadiond.log"; then
+			say "WARNING: stadiond removed containers it did not know:"
+			grep 'an instance of no known task' "$T/docker/stadiond.log" >&2
+			echo "this run's stadiond removed containers of another stadiond" >> "$T/interference"
+		fi
+		if grep -q 'ended: exited' "$T/docker/stadiond.log"; then
+			say "WARNING: tasks of this run ended on their own (removed by another stadiond?):"
+			grep 'ended: exited' "$T/docker/stadiond.log" >&2
+			echo "tasks of this run ended on their own" >> "$T/interference"
+		fi
+		stop_daemon
+		;;
+	*) die "unknown driver $drv" ;;
+	esac
+done
+
+# ---------------------------------------------------------------- report
+
+echo
+echo "launch: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); command: ${ENVLINE}$CMDLINE"
+echo "$(nproc) CPUs, $(uname -r); stadion $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?');" \
+    "docker engine $( [ "$DOCKER_UP" = 1 ] && docker version -f '{{.Server.Version}}' 2>/dev/null || echo -);" \
+    "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$T/launch.jsonl" "$T/run.jsonl" "$NBIG" <<'EOF'
+import json, statistics, sys
+L = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+R = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+nbig = int(sys.argv[3])
+cases = [r for r in L if r["kind"] == "case"]
+ok = [r for r in cases if r["rc"] == 0]
+
+def fmt(v):
+    return "-" if v is None else "%.1f" % v
+
+def med_max(vs):
+    vs = [v for v in vs if v is not None]
+    return (statistics.median(vs), max(vs)) if vs else (None, None)
+
+print()
+print("1. POST /v2/apps -> all N SRV records answered (ms; DNS asked every 2 ms)")
+print("%-8s %4s %5s %9s %9s %12s %10s  %s" % ("driver", "N", "runs", "median", "max",
+      "1st rec med", "POST med", "notes"))
+for drv in ("process", "docker"):
+    for n in (1, nbig):
+        rs = [r for r in cases if r["drv"] == drv and r["n"] == n]
+        if not rs:
+            continue
+        good = [r for r in rs if r["rc"] == 0]
+        notes = []
+        if len(good) < len(rs):
+            notes.append("%d FAILED" % (len(rs) - len(good)))
+        dup = [r["max_count"] for r in rs if r.get("max_count", 0) > n]
+        if dup:
+            notes.append("DUPLICATES: up to %d records for %d instances" % (max(dup), n))
+        tc = sum(r.get("tc_polls", 0) for r in rs)
+        if tc:
+            notes.append("%d truncated UDP answers (asked over TCP)" % tc)
+        m, x = med_max([r.get("all_ms") for r in good])
+        f, _ = med_max([r.get("first_ms") for r in good])
+        p, _ = med_max([r.get("post_ms") for r in rs])
+        print("%-8s %4d %5d %9s %9s %12s %10s  %s" % (drv, n, len(rs), fmt(m), fmt(x),
+              fmt(f), fmt(p), "; ".join(notes)))
+
+print()
+print("2. docker: engine StartedAt -> the container's SRV record first seen (ms; target < 1000)")
+print("%-8s %5s %9s %9s %9s  %s" % ("N", "ctrs", "median", "max", "min", "notes"))
+allv = []
+for n in (1, nbig):
+    vs, missing = [], 0
+    for r in ok:
+        if r["drv"] != "docker" or r["n"] != n:
+            continue
+        for c in r["containers"]:
+            if c["seen_ns"] is None:
+                missing += 1
+            else:
+                vs.append((c["seen_ns"] - c["started_ns"]) / 1e6)
+    if not vs and not missing:
+        continue
+    allv += vs
+    m, x = med_max(vs)
+    print("%-8s %5d %9s %9s %9s  %s" % (n, len(vs), fmt(m), fmt(x), fmt(min(vs) if vs else None),
+          "%d containers without a seen record" % missing if missing else ""))
+if allv:
+    m, x = med_max(allv)
+    print("%-8s %5d %9s %9s %9s  target < 1000 ms: %s" % ("all", len(allv), fmt(m), fmt(x),
+          fmt(min(allv)), "met" if x < 1000 else "NOT met"))
+
+runs = [r for r in R if r["kind"] == "r"]
+st1 = [r for r in ok if r["drv"] == "docker" and r["n"] == 1 and r["containers"]]
+if runs and st1:
+    print()
+    print("3. one container: docker run -d against stadion, alternating, %d pairs (ms)" % len(runs))
+    dr_ret = [(r["t1_ns"] - r["t0_ns"]) / 1e6 for r in runs]
+    dr_st = [(r["started_ns"] - r["t0_ns"]) / 1e6 for r in runs]
+    sd_st = [(r["containers"][0]["started_ns"] - r["t0_ns"]) / 1e6 for r in st1]
+    sd_dns = [r["all_ms"] for r in st1]
+    sd_post = [r["post_ms"] for r in st1]
+    print("%-46s %9s %9s" % ("", "median", "max"))
+    for name, vs in (("docker run -d: fork -> engine StartedAt", dr_st),
+                     ("docker run -d: fork -> returned (running)", dr_ret),
+                     ("stadion: POST -> engine StartedAt", sd_st),
+                     ("stadion: POST -> SRV answered", sd_dns),
+                     ("stadion: POST -> HTTP 201", sd_post)):
+        m, x = med_max(vs)
+        print("%-46s %9s %9s" % (name, fmt(m), fmt(x)))
+    a, b = statistics.median(sd_st), statistics.median(dr_st)
+    c, d = statistics.median(sd_dns), statistics.median(dr_ret)
+    print("ratio POST->StartedAt / docker run->StartedAt: %.2f (overhead %+.0f%%; target < 10%%)"
+          % (a / b, (a / b - 1) * 100))
+    print("ratio POST->SRV answered / docker run returned: %.2f (overhead %+.0f%%; target < 10%%)"
+          % (c / d, (c / d - 1) * 100))
+EOF
+if [ -s "$T/interference" ]; then
+	echo
+	echo "NOTE: another stadiond shared the engine during the docker cases; figures may be skewed:"
+	sort -u "$T/interference"
+fi
+[ "$FAILURES" = 0 ] || die "$FAILURES launches failed (see above)"
