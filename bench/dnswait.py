@@ -18,6 +18,12 @@
       Run CMD and print {"t0_ns", "t1_ns", "rc", "out"}: realtime before the
       fork and after it exits (for "docker run -d").
 
+  dnswait.py api-run SOCKET NAME JSON_BODY
+      The Docker Engine API by hand, the floor under any client: POST
+      /containers/create?name=NAME with JSON_BODY, then POST
+      /containers/ID/start, over one connection to the unix SOCKET. Prints
+      {"t0_ns", "t1_ns", "out": ID} like run (t1: the start returned).
+
   dnswait.py started ID...
       docker inspect the containers; print per line: id, StartedAt as
       realtime ns, PORT0 of its environment (or -), running (true/false).
@@ -202,6 +208,38 @@ def launch(http_port, dns_port, label, n, body_file, timeout_s=300.0):
     return 0 if all_ns is not None and post.get("status") == 201 else 1
 
 
+class UnixHTTP(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost", timeout=60)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+def api_run(sock, name, body):
+    conn = UnixHTTP(sock)
+    conn.connect()
+    t0 = time.time_ns()
+    conn.request("POST", "/v1.41/containers/create?name=" + name, body,
+                 {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    text = r.read().decode()
+    if r.status != 201:
+        print(json.dumps({"t0_ns": t0, "rc": r.status, "err": text}))
+        return 1
+    cid = json.loads(text)["Id"]
+    conn.request("POST", "/v1.41/containers/%s/start" % cid, b"")
+    r = conn.getresponse()
+    text = r.read().decode()
+    t1 = time.time_ns()
+    conn.close()
+    print(json.dumps({"t0_ns": t0, "t1_ns": t1, "rc": 0 if r.status == 204 else r.status,
+                      "out": cid, "err": text}))
+    return 0 if r.status == 204 else 1
+
+
 def rfc3339_ns(s):
     """2026-11-30T08:44:19.39713980Z -> realtime ns (UTC only, as docker)."""
     date, _, frac = s.rstrip("Z").partition(".")
@@ -239,6 +277,8 @@ def main(argv):
         print(json.dumps({"t0_ns": t0, "t1_ns": t1, "rc": p.returncode,
                           "out": p.stdout.strip(), "err": p.stderr.strip()}))
         return p.returncode
+    if len(argv) == 4 and argv[0] == "api-run":
+        return api_run(argv[1], argv[2], argv[3])
     if len(argv) >= 2 and argv[0] == "started":
         started(argv[1:])
         return 0

@@ -218,6 +218,9 @@ marathon_deployment_delete(struct marathon_req *r)
 	orch_error_clear(&e);
 	if (force) {
 		json_decref(out);
+		/* No body; not libevent's default text/html either. */
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Content-Type", "application/json");
 		evhttp_send_reply(r->req, 202, "Accepted", NULL);
 	} else {
 		marathon_reply(r->req, 200, out);

@@ -213,11 +213,18 @@ orch_kick_cb(evutil_socket_t fd, short what, void *arg)
 	orch_plan_run(arg);
 }
 
+/*
+ * A timer of no delay rather than event_active: the pass then runs after
+ * the loop has polled its sockets, so passes that kick again (a large
+ * launch in batches) leave the API and the drivers' events their turn.
+ */
 void
 orch_kick(struct orch *o)
 {
-	if (o->started)
-		event_active(o->kick_ev, EV_TIMEOUT, 0);
+	static const struct timeval now = { 0, 0 };
+
+	if (o->started && !evtimer_pending(o->kick_ev, NULL))
+		evtimer_add(o->kick_ev, &now);
 }
 
 /* Every task of driver dv moves on (after a sync or a resync). */
@@ -500,7 +507,7 @@ orch_new(struct event_base *base, struct store *st, struct registry *reg,
 	o->dns_server = orch_dup(p->dns_server, &nomem);
 	o->dns_search = orch_dup(p->dns_search, &nomem);
 	if (nomem || (o->deployments = json_object()) == NULL ||
-	    (o->kick_ev = event_new(base, -1, 0, orch_kick_cb, o)) == NULL ||
+	    (o->kick_ev = evtimer_new(base, orch_kick_cb, o)) == NULL ||
 	    (o->delay_ev = evtimer_new(base, orch_delay_cb, o)) == NULL ||
 	    (o->resync_ev = event_new(base, -1, EV_PERSIST, orch_resync_cb,
 	    o)) == NULL || event_add(o->resync_ev, &tv) != 0) {

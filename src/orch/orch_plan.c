@@ -29,6 +29,12 @@
 #define OP_BACKOFF_RESET_S 600.0
 /* Retry after a launch that found no free port. */
 #define OP_NO_PORT_RETRY_S 5.0
+/*
+ * Launches per pass: a launch forks or asks the engine and commits, so a
+ * large scale-up is spread over loop turns and the API and events of the
+ * same loop are served in between.
+ */
+#define OP_LAUNCH_BATCH 8
 
 void
 orch_plan_counts(const struct orch_plan_in *in, struct orch_plan_out *out)
@@ -226,9 +232,13 @@ op_finish(struct orch_app *a, const char *service)
 	return ST_OK;
 }
 
-/* One app; *next_launch gets the earliest delayed launch time. */
+/*
+ * One app; *next_launch gets the earliest delayed launch time, *budget
+ * is what is left of this pass's launches.
+ */
 static void
-op_app(struct orch_app *a, double now, double *next_launch)
+op_app(struct orch_app *a, double now, double *next_launch,
+    unsigned *budget)
 {
 	struct orch_plan_in in;
 	struct orch_plan_out out;
@@ -280,6 +290,11 @@ op_app(struct orch_app *a, double now, double *next_launch)
 			return;
 		}
 		while (out.launch-- > 0) {
+			if (*budget == 0) {
+				orch_kick(a->o);
+				return;
+			}
+			(*budget)--;
 			if ((err = orch_task_launch(a)) == ST_OK)
 				continue;
 			log_warnx("orch: %s: cannot launch a task (%s)", a->id,
@@ -303,11 +318,12 @@ orch_plan_run(struct orch *o)
 {
 	struct orch_app *a, *next;
 	double now = orch_mono(), next_launch = 0;
+	unsigned budget = OP_LAUNCH_BATCH;
 	struct timeval tv;
 
 	for (a = TAILQ_FIRST(&o->apps); a != NULL; a = next) {
 		next = TAILQ_NEXT(a, entry);
-		op_app(a, now, &next_launch);
+		op_app(a, now, &next_launch, &budget);
 	}
 	if (next_launch > 0) {
 		double d = next_launch - now;

@@ -721,7 +721,11 @@ orch_task_restore(struct orch_app *a, const json_t *rec)
 	    ORCH_DRV_PROCESS;
 	t->kill = json_is_true(json_object_get(rec, "kill")) ||
 	    a->def == NULL;
-	t->grace = (int)json_integer_value(json_object_get(rec, "grace"));
+	/* Records without one predate the field: the app's, else 5 s. */
+	t->grace = json_is_integer(json_object_get(rec, "grace")) ?
+	    (int)json_integer_value(json_object_get(rec, "grace")) :
+	    a->def ? (int)json_integer_value(json_object_get(a->def,
+	    "taskKillGracePeriodSeconds")) : 5;
 	if (t->started_at[0])
 		t->started_mono = (time_t)orch_mono();
 	json_array_foreach(ports, i, p) {

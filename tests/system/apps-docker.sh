@@ -5,20 +5,27 @@
 #   - deploy 3 instances: exactly 3 SRV records whose ports are the tasks'
 #     ports; each container answers on its port with its own task id;
 #   - docker inspect: memory, swap, CPU shares/period/quota, host network,
-#     stadion's labels and the app's own label;
+#     stadion's labels (one stadion.owner) and the app's own label;
 #   - scale to 5 and to 1: DNS and the running containers follow, nothing
 #     stopped is left once the deployment ended;
 #   - docker kill / docker rm -f behind stadion's back: out of DNS,
 #     replaced by a new task within seconds, the dead container removed;
 #   - kill -9 of stadiond and a new start: the same containers are adopted,
-#     no duplicate, DNS unchanged;
+#     no duplicate, DNS unchanged; a container of the same app made by
+#     another stadiond (another stadion.owner) is neither adopted nor
+#     removed;
 #   - a stadiond that serves DNS on 127.x.y.z:53 gives new containers that
 #     address as resolver and marathon.mesos as search domain;
 #   - an image that exists nowhere: no task, lastTaskFailure names the
 #     pull error, retries with growing delays;
-#   - DELETE of an app removes its containers and its SRV records.
-# Every container the test makes is removed on exit (apps_trap).
-: "${STADION_TEST_TIMEOUT:=900}"
+#   - DELETE of an app removes its containers and its SRV records;
+#   - no task ended that neither stadiond nor the test stopped, and
+#     stadiond removed no container it did not make (the engine is shared
+#     with the tests running at the same time).
+# Every container the test makes is removed on exit (apps_trap). The
+# missing image is asked of the local registry of docker-env.sh, so that
+# nothing is sent beyond the loopback.
+: "${STADION_TEST_TIMEOUT:=600}"
 . "$(dirname "$0")/lib.sh"
 . "$SYSTEM_DIR/apps-lib.sh"
 need_tools docker dockerd docker-registry htpasswd busybox curl python3 dig ss
@@ -149,7 +156,7 @@ stray_ends() {
 check_no_stray_ends() {
 	local s
 	s=$(stray_ends)
-	[ -z "$s" ] || fail "tasks ended that neither stadiond nor the test stopped (another stadiond on the same engine removes every stadion.app container it does not know):
+	[ -z "$s" ] || fail "tasks ended that neither stadiond nor the test stopped (did another stadiond on this engine remove them?):
 $s"
 }
 
@@ -190,8 +197,13 @@ for c in $(ctr_ids "$APP_WEB"); do
 	[ "$got" = "$want" ] || fail "docker inspect $c: '$got', expected '$want'"
 	inst=$(docker inspect -f '{{index .Config.Labels "stadion.instance"}}' "$c")
 	running_task_ids "$APP_WEB" | grep -qxF "$inst" || fail "container $c: stadion.instance '$inst' is no task of $APP_WEB"
+	owner=$(docker inspect -f '{{index .Config.Labels "stadion.owner"}}' "$c")
+	[[ "$owner" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]] ||
+	    fail "container $c: stadion.owner '$owner' is no UUID"
+	[ -z "${OWNER:-}" ] || [ "$owner" = "$OWNER" ] || fail "container $c: stadion.owner '$owner', another container has '$OWNER'"
+	OWNER=$owner
 done
-log "ok - docker inspect: Memory = MemorySwap = 64 MiB, CpuShares 512, CpuPeriod 100000, CpuQuota 50000, host network, labels stadion.app/instance/version and team"
+log "ok - docker inspect: Memory = MemorySwap = 64 MiB, CpuShares 512, CpuPeriod 100000, CpuQuota 50000, host network, labels stadion.app/instance/version, team and one stadion.owner ($OWNER)"
 
 # ---------------------------------------------------------------- scale
 app_scale "$APP_WEB" 5
@@ -250,17 +262,28 @@ before_c=$(ctr_ids "$APP_WEB")
 before_t=$(running_task_ids "$APP_WEB")
 before_rr=$(srv_rrs "$APP_WEB")
 crash_daemon
+# Meanwhile another stadiond (another owner) runs a container of the same
+# app on this engine: it is none of ours to adopt, publish or remove.
+FOREIGN_T=${APP_WEB#/}
+FOREIGN_T=${FOREIGN_T//\//_}.00000000-0000-4000-8000-$(printf '%012d' $$)
+FOREIGN=$(docker run -d --network host --label "stadion.app=$APP_WEB" --label "stadion.instance=$FOREIGN_T" \
+    --label "stadion.version=$VERSION" --label "stadion.owner=00000000-0000-4000-8000-000000000000" \
+    "$TEST_IMAGE" sleep 600) || fail "docker run of a foreign container failed"
+FOREIGN=$(docker inspect -f '{{.Id}}' "$FOREIGN")
 relaunch_daemon
 [ "$(srv_rrs "$APP_WEB")" = "$before_rr" ] || fail "after kill -9: DNS changed: '$(srv_rrs "$APP_WEB")', was '$before_rr'"
 wait_for 60 synced_since_start || fail "the docker driver did not sync after the restart"
 wait_deployed 60
-[ "$(ctr_ids "$APP_WEB" -a)" = "$before_c" ] || fail "after kill -9: containers $(ctr_ids "$APP_WEB" -a | tr '\n' ' '), were $before_c"
+[ "$(ctr_ids "$APP_WEB" -a | grep -vxF "$FOREIGN")" = "$before_c" ] || fail "after kill -9: containers $(ctr_ids "$APP_WEB" -a | tr '\n' ' '), were $before_c"
+[ "$(docker inspect -f '{{.State.Status}}' "$FOREIGN" 2>&1)" = running ] ||
+    fail "after kill -9: the container of another stadiond ($FOREIGN) was touched: $(docker inspect -f '{{.State.Status}}' "$FOREIGN" 2>&1)"
 [ "$(running_task_ids "$APP_WEB")" = "$before_t" ] || fail "after kill -9: tasks $(task_table "$APP_WEB"), were $before_t"
 [ "$(srv_rrs "$APP_WEB")" = "$before_rr" ] || fail "after kill -9 and the sync: DNS '$(srv_rrs "$APP_WEB")', was '$before_rr'"
 ! log_since_start | grep -aq "launching task .* of $APP_WEB\$" || fail "after kill -9: a task was launched: $(log_since_start | grep -a 'launching task')"
 ! log_since_start | grep -aq "removing .* an instance of no known task" || fail "after kill -9: an instance was taken for an orphan"
+docker rm -f "$FOREIGN" >/dev/null || fail "docker rm -f $FOREIGN"
 check_app_consistent "$APP_WEB" 1
-log "ok - kill -9 and start again: the same container $(echo "$before_c" | cut -c1-12) adopted, no duplicate, DNS unchanged"
+log "ok - kill -9 and start again: the same container $(echo "$before_c" | cut -c1-12) adopted, no duplicate, DNS unchanged; another owner's container of the app left alone, not in DNS"
 
 # ---------------------------------------------------------------- DNS on :53
 stop_daemon
@@ -307,7 +330,8 @@ wait_for 90 _nope_failed_4 || fail "$APP_NOPE: fewer than 4 failed launches afte
 el=$((SECONDS - t0))
 # "seconds-of-day failure delay" of each failure, from the log.
 delays=$(log_since_start | sed -n "s|^[0-9-]*T\([0-9:.]*\)Z .*orch: $APP_NOPE: next launch in \([0-9.]*\) s (failure \([0-9]*\)).*|\1 \3 \2|p" |
-    awk '{ split($1, h, ":"); printf "%.3f %s %s\n", h[1] * 3600 + h[2] * 60 + h[3], $2, $3 }')
+    awk '{ split($1, h, ":"); t = h[1] * 3600 + h[2] * 60 + h[3]; if (t < last) t += 86400; last = t
+	printf "%.3f %s %s\n", t, $2, $3 }')
 # Failure k waits 1 * 2^(k-1) s, and the next attempt (so the next
 # failure) comes no earlier than that.
 printf '%s\n' "$delays" | awk '
@@ -354,6 +378,7 @@ left=$(docker ps -a --filter label=stadion.app --format '{{.ID}} {{.Label "stadi
 [ -z "$left" ] || fail "containers of this run left: $left"
 log "ok - DELETE: every container removed, no SRV record left"
 check_no_stray_ends
-others=$(grep -a "an instance of no known task" "$DAEMON_LOG" | grep -avF "($APPS_DOCKER_LABEL")
-[ -z "$others" ] || log "note: this stadiond removed containers of other stadiond instances on the same engine:
+others=$(grep -a "an instance of no known task" "$DAEMON_LOG")
+[ -z "$others" ] || fail "stadiond removed containers it did not make (other stadiond instances share this engine):
 $others"
+log "ok - no container of another stadiond removed, none of ours ended unasked"

@@ -115,13 +115,15 @@ serves() {
 	[ "$(curl -s --max-time 3 "http://127.0.0.1:$1/")" = "$2" ]
 }
 
-# web_serves_tasks: every running task of $WEB serves its own id and port.
+# web_serves_tasks: every running task of $WEB serves its own id and port;
+# else SERVE_ERR says which does not.
+SERVE_ERR=
 web_serves_tasks() {
 	local id port
 	http GET "/v2/apps$WEB/tasks"
 	while read -r id port; do
 		[ -n "$id" ] || continue
-		serves "$port" "$id $port" || { log "task $id on $port does not serve its content"; return 1; }
+		serves "$port" "$id $port" || { SERVE_ERR="task $id on port $port does not serve its content"; return 1; }
 	done <<EOF
 $(jget '"\n".join("%s %s" % (t["id"], t["ports"][0]) for t in j["tasks"] if t["state"] == "TASK_RUNNING")')
 EOF
@@ -141,7 +143,7 @@ web_json() {
 {"id": "/ap/web",
  "cmd": "echo \"$MESOS_TASK_ID $PORT0\" > index.html && env > env.txt && exec @BUSYBOX@ httpd -f -p 127.0.0.1:$PORT0",
  "instances": @N@, "cpus": 0.1, "mem": 32,
- "env": {"GREETING": "hello world"},
+ "env": {"GREETING": "hello world", "MARATHON_APP_RESOURCE_DISK": "7"},
  "labels": {"team": "edge-1", "tier": "front"},
  "portDefinitions": [{"port": 0, "name": "http"}],
  "backoffSeconds": 1, "backoffFactor": 1, "maxLaunchDelaySeconds": 2}
@@ -179,7 +181,7 @@ log "ok - SRV ports are the tasks' ports: $(srv_ports "$WEB" | tr '\n' ' ')"
     fail "_http._$WEB_LABEL._tcp: $(q +short "_http._$WEB_LABEL._tcp.$Z" SRV)"
 log "ok - _http._$WEB_LABEL._tcp SRV records"
 
-wait_for 20 web_serves_tasks || fail "the tasks do not serve their content"
+wait_for 20 web_serves_tasks || fail "the tasks do not serve their content: $SERVE_ERR"
 log "ok - curl reaches every task and gets that task's content"
 
 a=$(q +short "$WEB_LABEL.$Z" A | sort -u)
@@ -221,7 +223,10 @@ expect_env MARATHON_APP_RESOURCE_MEM 32.0
 expect_env MARATHON_APP_LABEL_TEAM edge-1
 expect_env MARATHON_APP_LABEL_TIER front
 expect_env GREETING "hello world"
-log "ok - the task sees Marathon's env (PORT0, PORT, PORTS, HOST, MARATHON_APP_*, MESOS_TASK_ID, labels, the app's env)"
+# The app's env wins over Marathon's variables (doc/app-definition.md).
+expect_env MARATHON_APP_RESOURCE_DISK 7
+[ "$(grep -c '^MARATHON_APP_RESOURCE_DISK=' "$T/env.txt")" = 1 ] || fail "MARATHON_APP_RESOURCE_DISK set twice"
+log "ok - the task sees Marathon's env (PORT0, PORT, PORTS, HOST, MARATHON_APP_*, MESOS_TASK_ID, labels) and the app's env, which wins"
 
 # ---------------------------------------------------------------- scale
 expect_http 200 PUT "/v2/apps$WEB" '{"instances":5}'
@@ -237,7 +242,7 @@ printf '%s\n' "$IDS" | while read -r id; do
 	printf '%s\n' "$IDS5" | grep -qxF "$id" || exit 1
 done || fail "scaling up replaced tasks: $IDS -> $IDS5"
 wait_for 10 procs_are $IDS5 || fail "processes at 5: $(inst_procs)"
-wait_for 20 web_serves_tasks || fail "the 5 tasks do not serve"
+wait_for 20 web_serves_tasks || fail "the 5 tasks do not serve: $SERVE_ERR"
 log "ok - PUT instances 5: exactly 5 SRV records, 5 processes, old tasks kept"
 
 declare -A PID5
@@ -299,12 +304,14 @@ NEWIDS=$(task_ids "$WEB")
 NEWONE=$(printf '%s\n' "$NEWIDS" | grep -vxF "$IDS")
 [ "$(printf '%s\n' "$NEWONE" | grep -c .)" = 1 ] || fail "expected one new task: $IDS -> $NEWIDS"
 victim_out_of_dns || fail "$VTARGET came back"
-wait_for 10 web_serves_tasks || fail "the replacement does not serve"
+wait_for 10 web_serves_tasks || fail "the replacement does not serve: $SERVE_ERR"
 log "ok - a replacement $NEWONE is in DNS and serves"
 app_get "$WEB"
 [ "$(jget 'j["app"]["lastTaskFailure"]["taskId"]')" = "$VICTIM" ] || fail "lastTaskFailure: $HTTP_BODY"
 [ "$(jget 'j["app"]["lastTaskFailure"]["state"]')" = TASK_FAILED ] || fail "lastTaskFailure state: $HTTP_BODY"
 [ "$(jget 'j["app"]["lastTaskFailure"]["appId"]')" = "$WEB" ] || fail "lastTaskFailure appId: $HTTP_BODY"
+# Our own child: its exit status is known, 128 + SIGKILL.
+[ "$(jget 'j["app"]["lastTaskFailure"]["message"]')" = "exited with code 137" ] || fail "lastTaskFailure message: $HTTP_BODY"
 [ "$(jget 'j["app"]["tasksRunning"]')" = 3 ] || fail "tasksRunning: $HTTP_BODY"
 log "ok - lastTaskFailure names $VICTIM: $(jget 'j["app"]["lastTaskFailure"]["message"]')"
 IDS=$NEWIDS
@@ -354,7 +361,7 @@ check_adopted() {
 		fail "stadiond launched, stopped or removed instances after $how"
 	fi
 	procs_are $IDS || fail "processes after $how: $(inst_procs)"
-	wait_for 10 web_serves_tasks || fail "the tasks do not serve after $how"
+	wait_for 10 web_serves_tasks || fail "the tasks do not serve after $how: $SERVE_ERR"
 	[ "$(app_field "$WEB" 'a["tasksRunning"]')" = 3 ] || fail "tasksRunning after $how: $HTTP_BODY"
 }
 
@@ -374,6 +381,8 @@ procs_are $IDS || fail "processes after SIGTERM of stadiond: $(inst_procs)"
 relaunch_daemon
 check_adopted "SIGTERM of stadiond"
 log "ok - after a SIGTERM restart: the same task ids and pids, no duplicate, DNS unchanged"
+# lastTaskFailure is kept in memory only (doc/api.md): a new stadiond has none.
+[ "$(app_field "$WEB" 'a.get("lastTaskFailure")')" = null ] || fail "lastTaskFailure after restarts: $HTTP_BODY"
 
 # ---------------------------------------------------------------- restart
 declare -A OLDPID
@@ -402,8 +411,11 @@ wait_for 20 old_gone || fail "old processes still run after the restart: $(inst_
 [ "$(srv_count "$WEB")" = 3 ] || fail "SRV after restart: $(srv_records "$WEB")"
 srv_equals_tasks "$WEB" || fail "SRV $(srv_ports "$WEB" | tr '\n' ' ') vs new tasks $(task_ports "$WEB" | tr '\n' ' ') (old: $(echo $OLDPORTS))"
 wait_for 10 procs_are $RIDS || fail "processes after restart: $(inst_procs)"
-wait_for 10 web_serves_tasks || fail "the new tasks do not serve"
+wait_for 10 web_serves_tasks || fail "the new tasks do not serve: $SERVE_ERR"
 [ "$(app_field "$WEB" 'a["version"]')" = "$V_RESTART" ] || fail "version after restart: $HTTP_BODY"
+# No new task failed on the way (e.g. on a port an adopted task holds).
+[ "$(app_field "$WEB" 'a.get("lastTaskFailure")')" = null ] || fail "a task failed during the restart: $HTTP_BODY"
+[ "$(task_ports "$WEB" | sort -u | grep -c .)" = 3 ] || fail "tasks share ports: $(task_ports "$WEB")"
 IDS=$RIDS
 log "ok - restart replaced every task (new ids, old processes gone), DNS holds the new ports only"
 
@@ -418,7 +430,10 @@ check_version() {
 	[ "$(jget 'j["id"]')" = "$WEB" ] || fail "version $1: $HTTP_BODY"
 	[ "$(jget 'j["instances"]')" = "$2" ] || fail "version $1 has instances $(jget 'j["instances"]'), expected $2"
 	[ "$(jget 'j["version"]')" = "$1" ] || fail "version $1 says version $(jget 'j["version"]')"
+	# PUT and PATCH merge: the rest of the definition stays.
 	jget 'j["cmd"]' | grep -q "httpd -f -p 127.0.0.1:\$PORT0" || fail "version $1 cmd: $(jget 'j["cmd"]')"
+	[ "$(jget 'j["labels"]["team"] + " " + j["env"]["GREETING"]')" = "edge-1 hello world" ] ||
+	    fail "version $1 labels/env: $HTTP_BODY"
 }
 check_version "$V_CREATE" 3
 check_version "$V_PUT5" 5
@@ -427,6 +442,42 @@ check_version "$V_PATCH3" 3
 check_version "$V_RESTART" 3
 expect_http 404 GET "/v2/apps$WEB/versions/2001-01-01T00:00:00.000Z"
 log "ok - /versions/{v} gives each version's definition; an unknown version is 404"
+# A change that changes nothing makes no version and no deployment.
+expect_http 200 PATCH "/v2/apps$WEB" '{"instances":3}'
+[ "$(jget 'j["version"]')" = "$V_RESTART" ] || fail "a no-op PATCH answered version $(jget 'j["version"]'), not $V_RESTART"
+no_deployments || fail "a no-op PATCH left a deployment: $HTTP_BODY"
+expect_http 200 GET "/v2/apps$WEB/versions"
+[ "$(jget '" ".join(j["versions"])')" = "$want" ] || fail "a no-op PATCH made a version: $HTTP_BODY"
+[ "$(task_ids "$WEB")" = "$IDS" ] || fail "a no-op PATCH changed the tasks"
+log "ok - a no-op PATCH: no new version, no deployment, same tasks"
+
+# ---------------------------------------------------------------- a task dies while stadiond is down
+VICTIM=$(printf '%s\n' "$IDS" | tail -n 1)
+VPID=$(task_pid "$VICTIM") || fail "no record of $VICTIM"
+proc_live "$VPID" || fail "task $VICTIM: pid $VPID does not run"
+crash_daemon
+kill -KILL "$VPID"
+_vdead() { ! proc_live "$VPID"; }
+wait_for 10 _vdead || fail "pid $VPID survived kill -9"
+relaunch_daemon
+replaced_after_down() {
+	local ids
+	ids=$(task_ids "$WEB")
+	[ "$(printf '%s\n' "$ids" | grep -c .)" = 3 ] && ! printf '%s\n' "$ids" | grep -qxF "$VICTIM" &&
+	    [ "$(srv_count "$WEB")" = 3 ] && srv_equals_tasks "$WEB"
+}
+wait_for 15 replaced_after_down || fail "the task that died while stadiond was down is not replaced: tasks $(task_ids "$WEB" | tr '\n' ' '), SRV $(srv_records "$WEB")"
+[ "$(app_field "$WEB" 'a["lastTaskFailure"]["taskId"]')" = "$VICTIM" ] || fail "lastTaskFailure: $HTTP_BODY"
+# The others were adopted, not replaced.
+for id in $IDS; do
+	[ "$id" = "$VICTIM" ] && continue
+	task_ids "$WEB" | grep -qxF "$id" || fail "task $id was replaced too"
+done
+wait_deployed 30
+IDS=$(task_ids "$WEB")
+wait_for 10 procs_are $IDS || fail "processes after the replacement: $(inst_procs)"
+wait_for 10 web_serves_tasks || fail "the tasks do not serve: $SERVE_ERR"
+log "ok - a task killed while stadiond was down is found dead at start and replaced; the others adopted"
 
 # ---------------------------------------------------------------- a bad definition
 http GET /v2/apps

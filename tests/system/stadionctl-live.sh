@@ -271,10 +271,8 @@ log "ok - deployments cancel --force, then the app is removable"
 
 # ---------------------------------------------------------------- apps update
 OLD_IDS=$(task_ids "$APP")
-cat > "$T/update.json" <<'EOF'
-{"cmd": "exec sleep 2000", "instances": 2, "cpus": 0.25, "mem": 24,
- "portDefinitions": [{"port": 0, "name": "http"}], "labels": {"owner": "ctl"}}
-EOF
+# PUT merges (Marathon's partialUpdate): what the file leaves out stays.
+printf '{"cmd": "exec sleep 2000", "instances": 2, "mem": 24}' > "$T/update.json"
 ctl apps update "${APP#/}" -f "$T/update.json"
 expect_rc 0 "apps update"
 out_match "app $APP updated: deployment $UUID_RE started \\(version $VERSION_RE\\)"
@@ -283,6 +281,9 @@ app_get "$APP"
 [ "$(jget 'j["app"]["cmd"]')" = "exec sleep 2000" ] || fail "cmd after apps update: $HTTP_BODY"
 [ "$(jget 'j["app"]["mem"]')" = 24.0 ] || fail "mem after apps update: $HTTP_BODY"
 [ "$(jget 'j["app"]["version"]')" = "$V_UPDATE" ] || fail "version after apps update: $HTTP_BODY"
+[ "$(jget 'j["app"]["labels"]')" = '{"owner": "ctl"}' ] || fail "labels lost by apps update: $HTTP_BODY"
+[ "$(jget 'j["app"]["cpus"]')" = 0.25 ] || fail "cpus lost by apps update: $HTTP_BODY"
+[ "$(jget 'j["app"]["portDefinitions"][0]["name"]')" = http ] || fail "portDefinitions lost by apps update: $HTTP_BODY"
 wait_for 60 settled "$APP" 2 || fail "update: tasks $(task_ids "$APP"), SRV $(srv_ports "$APP"), procs $(inst_procs)"
 for id in $OLD_IDS; do
 	task_ids "$APP" | grep -qxF "$id" && fail "task $id of the old config survived the update"
