@@ -46,6 +46,7 @@ static const struct {
 	{ MARATHON_TASKS, MARATHON_GET, marathon_tasks_get },
 	{ MARATHON_TASKS_DELETE, EVHTTP_REQ_POST, marathon_tasks_delete },
 	{ MARATHON_DEPLOYMENTS, MARATHON_GET, marathon_deployments_get },
+	{ MARATHON_DEPLOYMENT, MARATHON_GET, marathon_deployment_get },
 	{ MARATHON_DEPLOYMENT, EVHTTP_REQ_DELETE, marathon_deployment_delete },
 	{ MARATHON_INFO, MARATHON_GET, marathon_info },
 };
@@ -62,7 +63,7 @@ static const char *const marathon_allow[] = {
 	[MARATHON_TASKS] = "GET, HEAD",
 	[MARATHON_TASKS_DELETE] = "POST",
 	[MARATHON_DEPLOYMENTS] = "GET, HEAD",
-	[MARATHON_DEPLOYMENT] = "DELETE",
+	[MARATHON_DEPLOYMENT] = "GET, HEAD, DELETE",
 	[MARATHON_INFO] = "GET, HEAD",
 };
 

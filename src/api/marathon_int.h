@@ -72,6 +72,7 @@ void marathon_app_task_delete(struct marathon_req *r);
 void marathon_tasks_get(struct marathon_req *r);
 void marathon_tasks_delete(struct marathon_req *r);
 void marathon_deployments_get(struct marathon_req *r);
+void marathon_deployment_get(struct marathon_req *r);
 void marathon_deployment_delete(struct marathon_req *r);
 void marathon_info(struct marathon_req *r);
 

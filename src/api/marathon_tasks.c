@@ -199,6 +199,19 @@ marathon_deployments_get(struct marathon_req *r)
 		marathon_reply(r->req, 200, out);
 }
 
+/* A stadion extension: a client waits for a deployment by its id. */
+void
+marathon_deployment_get(struct marathon_req *r)
+{
+	json_t *out = NULL;
+	int err;
+
+	if ((err = orch_deployment_json(r->o, r->sub, &out)) != ST_OK)
+		marathon_fail(r, err, NULL);
+	else
+		marathon_reply(r->req, 200, out);
+}
+
 /* Roll back (200 and the new deployment), or with ?force=true cancel (202). */
 void
 marathon_deployment_delete(struct marathon_req *r)

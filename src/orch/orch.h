@@ -122,6 +122,8 @@ int orch_tasks_kill(struct orch *o, const char *id,
 
 /* GET /v2/deployments: [Deployment...] as Marathon shows them. */
 int orch_deployments_json(struct orch *o, json_t **out);
+/* GET /v2/deployments/{id} (stadion's): one Deployment. ST_ENOTFOUND. */
+int orch_deployment_json(struct orch *o, const char *id, json_t **out);
 /*
  * DELETE /v2/deployments/{id}: force 0 rolls back (a new deployment to the
  * previous version, *out {"version","deploymentId"}); force 1 just cancels

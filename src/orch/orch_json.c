@@ -260,6 +260,16 @@ orch_deployments_json(struct orch *o, json_t **out)
 }
 
 int
+orch_deployment_json(struct orch *o, const char *id, json_t **out)
+{
+	json_t *d = id ? json_object_get(o->deployments, id) : NULL;
+
+	if (d == NULL)
+		return ST_ENOTFOUND;
+	return (*out = orch_json_deployment(d)) ? ST_OK : ST_ENOMEM;
+}
+
+int
 orch_info_json(struct orch *o, json_t **out)
 {
 	*out = json_pack("{s:s,s:s,s:s,s:b,s:s,s:s,s:{s:s,s:s,s:b,s:i,s:i},"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/fuzz/build.sh -- build the libFuzzer target fuzz_packet with clang
-# (-fsanitize=fuzzer,address,undefined) straight from src/ (all but
-# src/daemon/), then run it for a bounded time seeded with the DNS corpus.
+# (-fsanitize=fuzzer,address,undefined) straight from src/ (all but the
+# programs' mains: src/daemon/ and src/ctl/), then run it for a bounded
+# time seeded with the DNS corpus.
 #
 #   tests/fuzz/build.sh [--build-only] [SECONDS]
 #
@@ -42,7 +43,8 @@ fi
 deps="ldns libevent libevent_pthreads jansson lmdb libcurl"
 cflags=$(pkg-config --cflags $deps 2>/dev/null || true)
 libs=$(pkg-config --libs $deps 2>/dev/null || echo "-lldns -levent -levent_pthreads -ljansson -llmdb -lcurl")
-mapfile -t srcs < <(find "$top/src" -name '*.c' -not -path "$top/src/daemon/*" | sort)
+mapfile -t srcs < <(find "$top/src" -name '*.c' -not -path "$top/src/daemon/*" \
+    -not -path "$top/src/ctl/*" | sort)
 
 echo "fuzz: building $out from ${#srcs[@]} sources"
 # shellcheck disable=SC2086

@@ -238,6 +238,13 @@ orch_deployments_json(struct orch *o, json_t **out)
 }
 
 int
+orch_deployment_json(struct orch *o, const char *id, json_t **out)
+{
+	fake_orch_record("orch_deployment_json", o, id);
+	return fake_orch_result(out, NULL);
+}
+
+int
 orch_deployment_cancel(struct orch *o, const char *id, int force,
     json_t **out, struct orch_error *e)
 {

@@ -701,6 +701,20 @@ test_deployments(void **state)
 	assert_string_equal(fake_orch.last.fn, "orch_deployments_json");
 	resp_clear(&r);
 
+	fake_orch_answer(ST_OK, json_pack("{s:s}", "id", "d-1"));
+	request(f, EVHTTP_REQ_GET, "/v2/deployments/d-1", NULL, &r);
+	assert_json_answer(&r, 200);
+	assert_string_equal(fake_orch.last.fn, "orch_deployment_json");
+	assert_string_equal(fake_orch.last.id, "d-1");
+	resp_clear(&r);
+
+	fake_orch_answer(ST_ENOTFOUND, NULL);
+	request(f, EVHTTP_REQ_GET, "/v2/deployments/d-2", NULL, &r);
+	assert_json_answer(&r, 404);
+	assert_string_equal(jstr(r.json, "message"),
+	    "DeploymentPlan d-2 does not exist");
+	resp_clear(&r);
+
 	fake_orch_answer(ST_OK, deployment_result());
 	request(f, EVHTTP_REQ_DELETE, "/v2/deployments/d-1", NULL, &r);
 	assert_deployment_result(&r);
@@ -751,7 +765,7 @@ test_method_not_allowed(void **state)
 		{ EVHTTP_REQ_GET, "/v2/apps/web/restart", "POST" },
 		{ EVHTTP_REQ_PUT, "/v2/apps/web/versions", "GET, HEAD" },
 		{ EVHTTP_REQ_GET, "/v2/tasks/delete", "POST" },
-		{ EVHTTP_REQ_GET, "/v2/deployments/d-1", "DELETE" },
+		{ EVHTTP_REQ_PUT, "/v2/deployments/d-1", "GET, HEAD, DELETE" },
 	};
 	struct fixture *f = *state;
 	struct resp r;
