@@ -177,6 +177,15 @@ marathon_fail(struct marathon_req *r, int err, struct orch_error *e)
 		orch_error_clear(e);
 }
 
+void
+marathon_answer(struct marathon_req *r, int err, json_t *out)
+{
+	if (err != ST_OK)
+		marathon_fail(r, err, NULL);
+	else
+		marathon_reply(r->req, 200, out);
+}
+
 json_t *
 marathon_body(struct marathon_req *r)
 {

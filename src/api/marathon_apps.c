@@ -50,10 +50,8 @@ marathon_apps_get(struct marathon_req *r)
 		    strcmp(kv->value, "apps.tasks") == 0)
 			f.embed_tasks = 1;
 	}
-	if ((err = orch_apps_json(r->o, &f, &out)) != ST_OK)
-		marathon_fail(r, err, NULL);
-	else
-		marathon_reply(r->req, 200, out);
+	err = orch_apps_json(r->o, &f, &out);
+	marathon_answer(r, err, out);
 }
 
 void
@@ -87,12 +85,9 @@ void
 marathon_app_get(struct marathon_req *r)
 {
 	json_t *out = NULL;
-	int err;
+	int err = orch_app_json(r->o, r->id, &out);
 
-	if ((err = orch_app_json(r->o, r->id, &out)) != ST_OK)
-		marathon_fail(r, err, NULL);
-	else
-		marathon_reply(r->req, 200, out);
+	marathon_answer(r, err, out);
 }
 
 void
@@ -129,8 +124,10 @@ marathon_app_put(struct marathon_req *r)
 		marathon_reply(r->req, 200, out);
 }
 
-void
-marathon_app_delete(struct marathon_req *r)
+/* A change answered with a deployment result: delete, restart. */
+static void
+marathon_app_deploy(struct marathon_req *r, int (*fn)(struct orch *,
+    const char *, int, json_t **, struct orch_error *))
 {
 	struct orch_error e;
 	json_t *out = NULL;
@@ -139,7 +136,7 @@ marathon_app_delete(struct marathon_req *r)
 	if (marathon_flag(r, "force", &force) != 0)
 		return;
 	memset(&e, 0, sizeof(e));
-	if ((err = orch_app_delete(r->o, r->id, force, &out, &e)) != ST_OK) {
+	if ((err = fn(r->o, r->id, force, &out, &e)) != ST_OK) {
 		marathon_fail(r, err, &e);
 		return;
 	}
@@ -148,43 +145,31 @@ marathon_app_delete(struct marathon_req *r)
 }
 
 void
+marathon_app_delete(struct marathon_req *r)
+{
+	marathon_app_deploy(r, orch_app_delete);
+}
+
+void
 marathon_app_restart(struct marathon_req *r)
 {
-	struct orch_error e;
-	json_t *out = NULL;
-	int force, err;
-
-	if (marathon_flag(r, "force", &force) != 0)
-		return;
-	memset(&e, 0, sizeof(e));
-	if ((err = orch_app_restart(r->o, r->id, force, &out, &e)) != ST_OK) {
-		marathon_fail(r, err, &e);
-		return;
-	}
-	orch_error_clear(&e);
-	marathon_reply(r->req, 200, out);
+	marathon_app_deploy(r, orch_app_restart);
 }
 
 void
 marathon_app_versions(struct marathon_req *r)
 {
 	json_t *out = NULL;
-	int err;
+	int err = orch_app_versions_json(r->o, r->id, &out);
 
-	if ((err = orch_app_versions_json(r->o, r->id, &out)) != ST_OK)
-		marathon_fail(r, err, NULL);
-	else
-		marathon_reply(r->req, 200, out);
+	marathon_answer(r, err, out);
 }
 
 void
 marathon_app_version(struct marathon_req *r)
 {
 	json_t *out = NULL;
-	int err;
+	int err = orch_app_version_json(r->o, r->id, r->sub, &out);
 
-	if ((err = orch_app_version_json(r->o, r->id, r->sub, &out)) != ST_OK)
-		marathon_fail(r, err, NULL);
-	else
-		marathon_reply(r->req, 200, out);
+	marathon_answer(r, err, out);
 }

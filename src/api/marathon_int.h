@@ -48,6 +48,8 @@ void marathon_message(struct evhttp_request *req, int code,
     const char *message);
 /* Answer an orch error as Marathon does; e may be NULL; clears e. */
 void marathon_fail(struct marathon_req *r, int err, struct orch_error *e);
+/* A read's outcome: 200 with out (taken), or the error err. */
+void marathon_answer(struct marathon_req *r, int err, json_t *out);
 /* The body as JSON, or NULL after answering 400 "Invalid JSON". */
 json_t *marathon_body(struct marathon_req *r);
 /* Boolean query parameter name into *val (0 when absent); -1 after 400. */

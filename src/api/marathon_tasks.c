@@ -38,12 +38,9 @@ void
 marathon_app_tasks_get(struct marathon_req *r)
 {
 	json_t *out = NULL;
-	int err;
+	int err = orch_tasks_json(r->o, r->id, NULL, &out);
 
-	if ((err = orch_tasks_json(r->o, r->id, NULL, &out)) != ST_OK)
-		marathon_fail(r, err, NULL);
-	else
-		marathon_reply(r->req, 200, out);
+	marathon_answer(r, err, out);
 }
 
 /* DELETE /v2/apps/{id}/tasks: all of them, or those on ?host=. */
@@ -129,10 +126,7 @@ marathon_tasks_get(struct marathon_req *r)
 	int err;
 
 	err = orch_tasks_json(r->o, NULL, marathon_param(r, "status"), &out);
-	if (err != ST_OK)
-		marathon_fail(r, err, NULL);
-	else
-		marathon_reply(r->req, 200, out);
+	marathon_answer(r, err, out);
 }
 
 /* The ids of {"ids": ["task id", ...]}; *ids points into body. */
@@ -191,12 +185,9 @@ void
 marathon_deployments_get(struct marathon_req *r)
 {
 	json_t *out = NULL;
-	int err;
+	int err = orch_deployments_json(r->o, &out);
 
-	if ((err = orch_deployments_json(r->o, &out)) != ST_OK)
-		marathon_fail(r, err, NULL);
-	else
-		marathon_reply(r->req, 200, out);
+	marathon_answer(r, err, out);
 }
 
 /* A stadion extension: a client waits for a deployment by its id. */
@@ -204,12 +195,9 @@ void
 marathon_deployment_get(struct marathon_req *r)
 {
 	json_t *out = NULL;
-	int err;
+	int err = orch_deployment_json(r->o, r->sub, &out);
 
-	if ((err = orch_deployment_json(r->o, r->sub, &out)) != ST_OK)
-		marathon_fail(r, err, NULL);
-	else
-		marathon_reply(r->req, 200, out);
+	marathon_answer(r, err, out);
 }
 
 /* Roll back (200 and the new deployment), or with ?force=true cancel (202). */
@@ -244,10 +232,7 @@ void
 marathon_info(struct marathon_req *r)
 {
 	json_t *out = NULL;
-	int err;
+	int err = orch_info_json(r->o, &out);
 
-	if ((err = orch_info_json(r->o, &out)) != ST_OK)
-		marathon_fail(r, err, NULL);
-	else
-		marathon_reply(r->req, 200, out);
+	marathon_answer(r, err, out);
 }

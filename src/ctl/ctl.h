@@ -52,6 +52,13 @@ int ctl_http(struct ctl *c, const char *method, const char *path,
     const json_t *body, long *status, json_t **out);
 
 /*
+ * GET path for a view. ST_OK with *out (caller owns) to be shown as a
+ * table; with --json the body is printed here and *out is NULL. Errors as
+ * ctl_http.
+ */
+int ctl_get_view(struct ctl *c, const char *path, json_t **out);
+
+/*
  * Append s to the path buffer escaped for one URL path segment; with
  * keep_slash, '/' is kept (app ids live under /v2/apps/ with their
  * slashes, without the leading one). ST_ESPACE when it does not fit.
@@ -112,6 +119,14 @@ void ctl_print_json(const json_t *v);
  */
 void ctl_print_result(const struct ctl *c, const char *what,
     const json_t *res);
+
+/*
+ * The elements of array arr joined with sep into out (cut where it is
+ * full): strings and integers as they are; objects by their member key,
+ * and " " and member key2 when key2 is not NULL ("?" for a missing one).
+ */
+void ctl_join(const json_t *arr, const char *sep, const char *key,
+    const char *key2, char *out, size_t size);
 
 /* String member of o, or dflt when absent or not a string. */
 const char *ctl_str(const json_t *o, const char *key, const char *dflt);

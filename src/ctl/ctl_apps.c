@@ -41,22 +41,6 @@ ctl_apps_what(const json_t *app, char *out, size_t size)
 	}
 }
 
-/* The deployment ids of an AppInfo, comma separated. */
-static void
-ctl_apps_deployments(const json_t *app, char *out, size_t size)
-{
-	json_t *d;
-	size_t i, len = 0;
-
-	*out = '\0';
-	json_array_foreach(json_object_get(app, "deployments"), i, d) {
-		if (len >= size)
-			break;
-		len += (size_t)snprintf(out + len, size - len, "%s%s",
-		    len ? "," : "", ctl_str(d, "id", "?"));
-	}
-}
-
 static long long
 ctl_int(const json_t *o, const char *key)
 {
@@ -77,7 +61,8 @@ ctl_apps_row(struct ctl_table *t, const json_t *app)
 
 	ctl_apps_what(app, what, sizeof(what));
 	ctl_cut(what, CTL_WHAT_MAX);
-	ctl_apps_deployments(app, deps, sizeof(deps));
+	ctl_join(json_object_get(app, "deployments"), ",", "id", NULL, deps,
+	    sizeof(deps));
 	err |= ctl_table_cell(t, 0, ctl_str(app, "id", NULL));
 	err |= ctl_table_cellf(t, 1, "%lld/%lld", ctl_int(app, "tasksRunning"),
 	    ctl_int(app, "instances"));
@@ -102,7 +87,6 @@ ctl_apps_list(struct ctl *c, int argc, char **argv)
 	struct ctl_table *t = NULL;
 	struct ctl_opts o;
 	json_t *res, *app;
-	long status;
 	size_t i;
 	int err;
 
@@ -110,14 +94,8 @@ ctl_apps_list(struct ctl *c, int argc, char **argv)
 		return err;
 	if (o.argc != 0)
 		return ST_EINVAL;
-	err = ctl_http(c, "GET", "/v2/apps", NULL, &status, &res);
-	if (err != ST_OK)
+	if ((err = ctl_get_view(c, "/v2/apps", &res)) != ST_OK || res == NULL)
 		return err;
-	if (c->json) {
-		ctl_print_json(res);
-		json_decref(res);
-		return ST_OK;
-	}
 	if ((t = ctl_table_new(7, headers)) == NULL)
 		err = ST_ENOMEM;
 	json_array_foreach(json_object_get(res, "apps"), i, app) {
@@ -139,7 +117,8 @@ ctl_apps_print(const json_t *app)
 	char what[4096], deps[512];
 
 	ctl_apps_what(app, what, sizeof(what));
-	ctl_apps_deployments(app, deps, sizeof(deps));
+	ctl_join(json_object_get(app, "deployments"), ",", "id", NULL, deps,
+	    sizeof(deps));
 	printf("ID           %s\n", ctl_str(app, "id", "-"));
 	printf("%-12s %s\n", ctl_str(json_object_get(json_object_get(app,
 	    "container"), "docker"), "image", NULL) ? "IMAGE" : "CMD",
@@ -317,8 +296,10 @@ ctl_apps_scale(struct ctl *c, int argc, char **argv)
 	return err;
 }
 
+/* A change of one app by id, with --force: restart, remove. */
 static int
-ctl_apps_restart(struct ctl *c, int argc, char **argv)
+ctl_apps_one(struct ctl *c, int argc, char **argv, const char *method,
+    const char *suffix, const char *verb)
 {
 	struct ctl_opts o;
 	int err;
@@ -327,22 +308,20 @@ ctl_apps_restart(struct ctl *c, int argc, char **argv)
 		return err;
 	if (o.argc != 1)
 		return ST_EINVAL;
-	return ctl_apps_change(c, "POST", o.argv[0], "/restart", NULL, o.force,
-	    "restarting");
+	return ctl_apps_change(c, method, o.argv[0], suffix, NULL, o.force,
+	    verb);
+}
+
+static int
+ctl_apps_restart(struct ctl *c, int argc, char **argv)
+{
+	return ctl_apps_one(c, argc, argv, "POST", "/restart", "restarting");
 }
 
 static int
 ctl_apps_remove(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_opts o;
-	int err;
-
-	if ((err = ctl_opts_parse(c, argc, argv, "F", &o)) != ST_OK)
-		return err;
-	if (o.argc != 1)
-		return ST_EINVAL;
-	return ctl_apps_change(c, "DELETE", o.argv[0], NULL, NULL, o.force,
-	    "removed");
+	return ctl_apps_one(c, argc, argv, "DELETE", NULL, "removed");
 }
 
 static int

@@ -295,3 +295,19 @@ ctl_path_app(char *buf, size_t size, const char *id, const char *suffix)
 	}
 	return ST_OK;
 }
+
+int
+ctl_get_view(struct ctl *c, const char *path, json_t **out)
+{
+	long status;
+	int err;
+
+	if ((err = ctl_http(c, "GET", path, NULL, &status, out)) != ST_OK)
+		return err;
+	if (c->json) {
+		ctl_print_json(*out);
+		json_decref(*out);
+		*out = NULL;
+	}
+	return ST_OK;
+}

@@ -69,3 +69,31 @@ ctl_print_result(const struct ctl *c, const char *what, const json_t *res)
 		printf(" (version %s)", version);
 	fputc('\n', stdout);
 }
+
+void
+ctl_join(const json_t *arr, const char *sep, const char *key,
+    const char *key2, char *out, size_t size)
+{
+	const json_t *v;
+	size_t i, len = 0;
+	int n;
+
+	*out = '\0';
+	json_array_foreach(arr, i, v) {
+		if (len >= size)
+			break;
+		if (json_is_integer(v))
+			n = snprintf(out + len, size - len, "%s%lld",
+			    len ? sep : "", (long long)json_integer_value(v));
+		else if (json_is_string(v))
+			n = snprintf(out + len, size - len, "%s%s",
+			    len ? sep : "", json_string_value(v));
+		else if (json_is_object(v) && key)
+			n = snprintf(out + len, size - len, "%s%s%s%s",
+			    len ? sep : "", ctl_str(v, key, "?"),
+			    key2 ? " " : "", key2 ? ctl_str(v, key2, "?") : "");
+		else
+			continue;
+		len += n > 0 ? (size_t)n : 0;
+	}
+}

@@ -21,7 +21,6 @@ ctl_services_list(struct ctl *c, int argc, char **argv)
 	struct ctl_table *t = NULL;
 	struct ctl_opts o;
 	json_t *res, *svc;
-	long status;
 	size_t i;
 	int err;
 
@@ -29,14 +28,9 @@ ctl_services_list(struct ctl *c, int argc, char **argv)
 		return err;
 	if (o.argc != 0)
 		return ST_EINVAL;
-	if ((err = ctl_http(c, "GET", "/v1/services", NULL, &status,
-	    &res)) != ST_OK)
+	if ((err = ctl_get_view(c, "/v1/services", &res)) != ST_OK ||
+	    res == NULL)
 		return err;
-	if (c->json) {
-		ctl_print_json(res);
-		json_decref(res);
-		return ST_OK;
-	}
 	if ((t = ctl_table_new(4, headers)) == NULL)
 		err = ST_ENOMEM;
 	json_array_foreach(res, i, svc) {
@@ -118,7 +112,6 @@ ctl_services_show(struct ctl *c, int argc, char **argv)
 	char path[CTL_PATH_MAX] = "/v1/services/";
 	struct ctl_opts o;
 	json_t *res, *instances;
-	long status;
 	int err;
 
 	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
@@ -130,13 +123,8 @@ ctl_services_show(struct ctl *c, int argc, char **argv)
 		ctl_err("service name too long");
 		return ST_ESPACE;
 	}
-	if ((err = ctl_http(c, "GET", path, NULL, &status, &res)) != ST_OK)
+	if ((err = ctl_get_view(c, path, &res)) != ST_OK || res == NULL)
 		return err;
-	if (c->json) {
-		ctl_print_json(res);
-		json_decref(res);
-		return ST_OK;
-	}
 	instances = json_object_get(res, "instances");
 	printf("NAME       %s\n", ctl_str(res, "name", "-"));
 	printf("LABEL      %s\n", ctl_str(res, "label", "-"));

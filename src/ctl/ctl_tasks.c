@@ -29,21 +29,6 @@ ctl_tasks_health(const json_t *task)
 	return "healthy";
 }
 
-static void
-ctl_tasks_ports(const json_t *task, char *out, size_t size)
-{
-	json_t *p;
-	size_t i, len = 0;
-
-	*out = '\0';
-	json_array_foreach(json_object_get(task, "ports"), i, p) {
-		if (len >= size)
-			break;
-		len += (size_t)snprintf(out + len, size - len, "%s%lld",
-		    len ? "," : "", (long long)json_integer_value(p));
-	}
-}
-
 int
 ctl_tasks_table(const json_t *tasks, int with_app)
 {
@@ -65,7 +50,8 @@ ctl_tasks_table(const json_t *tasks, int with_app)
 		if (err != ST_OK)
 			break;
 		k = 0;
-		ctl_tasks_ports(task, ports, sizeof(ports));
+		ctl_join(json_object_get(task, "ports"), ",", NULL, NULL, ports,
+		    sizeof(ports));
 		err |= ctl_table_cell(t, k++, ctl_str(task, "id", NULL));
 		if (with_app)
 			err |= ctl_table_cell(t, k++, ctl_str(task, "appId",
@@ -91,7 +77,6 @@ ctl_tasks_list(struct ctl *c, int argc, char **argv)
 	char path[CTL_PATH_MAX] = "/v2/tasks";
 	struct ctl_opts o;
 	json_t *res;
-	long status;
 	int err;
 
 	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
@@ -101,12 +86,9 @@ ctl_tasks_list(struct ctl *c, int argc, char **argv)
 	if (o.argc == 1 && (err = ctl_path_app(path, sizeof(path), o.argv[0],
 	    "/tasks")) != ST_OK)
 		return err;
-	if ((err = ctl_http(c, "GET", path, NULL, &status, &res)) != ST_OK)
+	if ((err = ctl_get_view(c, path, &res)) != ST_OK || res == NULL)
 		return err;
-	if (c->json)
-		ctl_print_json(res);
-	else
-		err = ctl_tasks_table(json_object_get(res, "tasks"), 1);
+	err = ctl_tasks_table(json_object_get(res, "tasks"), 1);
 	json_decref(res);
 	return err;
 }
@@ -205,38 +187,6 @@ ctl_tasks_kill(struct ctl *c, int argc, char **argv)
 	return err;
 }
 
-/* "ScaleApplication /web, RestartApplication /db" */
-static void
-ctl_deployments_actions(const json_t *dep, char *out, size_t size)
-{
-	json_t *a;
-	size_t i, len = 0;
-
-	*out = '\0';
-	json_array_foreach(json_object_get(dep, "currentActions"), i, a) {
-		if (len >= size)
-			break;
-		len += (size_t)snprintf(out + len, size - len, "%s%s %s",
-		    len ? ", " : "", ctl_str(a, "action", "?"),
-		    ctl_str(a, "app", "?"));
-	}
-}
-
-static void
-ctl_deployments_apps(const json_t *dep, char *out, size_t size)
-{
-	json_t *a;
-	size_t i, len = 0;
-
-	*out = '\0';
-	json_array_foreach(json_object_get(dep, "affectedApps"), i, a) {
-		if (len >= size || !json_is_string(a))
-			continue;
-		len += (size_t)snprintf(out + len, size - len, "%s%s",
-		    len ? "," : "", json_string_value(a));
-	}
-}
-
 static int
 ctl_deployments_list(struct ctl *c, int argc, char **argv)
 {
@@ -246,7 +196,6 @@ ctl_deployments_list(struct ctl *c, int argc, char **argv)
 	struct ctl_table *t = NULL;
 	struct ctl_opts o;
 	json_t *res, *dep;
-	long status;
 	size_t i;
 	int err;
 
@@ -254,21 +203,19 @@ ctl_deployments_list(struct ctl *c, int argc, char **argv)
 		return err;
 	if (o.argc != 0)
 		return ST_EINVAL;
-	if ((err = ctl_http(c, "GET", "/v2/deployments", NULL, &status,
-	    &res)) != ST_OK)
+	if ((err = ctl_get_view(c, "/v2/deployments", &res)) != ST_OK ||
+	    res == NULL)
 		return err;
-	if (c->json) {
-		ctl_print_json(res);
-		json_decref(res);
-		return ST_OK;
-	}
 	if ((t = ctl_table_new(5, headers)) == NULL)
 		err = ST_ENOMEM;
 	json_array_foreach(res, i, dep) {
 		if (err != ST_OK)
 			break;
-		ctl_deployments_apps(dep, apps, sizeof(apps));
-		ctl_deployments_actions(dep, actions, sizeof(actions));
+		ctl_join(json_object_get(dep, "affectedApps"), ",", NULL, NULL,
+		    apps, sizeof(apps));
+		/* "ScaleApplication /web, RestartApplication /db" */
+		ctl_join(json_object_get(dep, "currentActions"), ", ", "action",
+		    "app", actions, sizeof(actions));
 		err |= ctl_table_cell(t, 0, ctl_str(dep, "id", NULL));
 		err |= ctl_table_cell(t, 1, apps);
 		err |= ctl_table_cellf(t, 2, "%lld/%lld",

@@ -29,32 +29,6 @@ od_key(const char *id, const char *sub, char *key)
 }
 
 int
-orch_db_json(const void *val, size_t vlen, json_t **out)
-{
-	if ((*out = json_loadb(val, vlen, 0, NULL)) == NULL) {
-		log_errx("orch: corrupt record in the store");
-		return ST_EFORMAT;
-	}
-	return ST_OK;
-}
-
-static int
-od_put(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
-    const json_t *v)
-{
-	char *s = json_dumps(v, JSON_COMPACT);
-	int err;
-
-	if (s == NULL) {
-		store_txn_fail(txn, ST_ENOMEM);
-		return ST_ENOMEM;
-	}
-	err = store_put(txn, db, key, klen, s, strlen(s));
-	free(s);
-	return err;
-}
-
-int
 orch_db_put_app(struct store_txn *txn, const json_t *def)
 {
 	const char *id = json_string_value(json_object_get(def, "id"));
@@ -68,47 +42,25 @@ orch_db_put_app(struct store_txn *txn, const json_t *def)
 		return ST_EINVAL;
 	}
 	klen = od_key(id, v, key);
-	if ((err = od_put(txn, STORE_DB_APPS, id, strlen(id), def)) != ST_OK)
+	if ((err = store_put_json(txn, STORE_DB_APPS, id, strlen(id), def)) != ST_OK)
 		return err;
-	return od_put(txn, STORE_DB_VERSIONS, key, klen, def);
-}
-
-/* store_foreach: copy the first key and stop. */
-static int
-od_first_key(const void *key, size_t klen, const void *val, size_t vlen,
-    void *arg)
-{
-	char *out = arg;
-
-	(void)val, (void)vlen;
-	if (klen >= ORCH_KEY_MAX)
-		return ST_EFORMAT;
-	memcpy(out, key, klen);
-	out[klen] = '\0';
-	return 1;
+	return store_put_json(txn, STORE_DB_VERSIONS, key, klen, def);
 }
 
 int
 orch_db_del_app(struct store_txn *txn, const char *id)
 {
 	char prefix[ORCH_KEY_MAX], key[ORCH_KEY_MAX];
-	size_t plen = od_key(id, NULL, prefix);
+	size_t plen = od_key(id, NULL, prefix), klen;
 	int err;
 
 	if ((err = store_del(txn, STORE_DB_APPS, id, strlen(id))) != ST_OK)
 		return err;
-	/* One key per round: a cursor would not survive the deletes. */
-	for (;;) {
-		key[0] = '\0';
-		if ((err = store_foreach(txn, STORE_DB_VERSIONS, prefix, plen,
-		    od_first_key, key)) < 0)
+	while ((err = store_first_key(txn, STORE_DB_VERSIONS, prefix, plen, key,
+	    sizeof(key), &klen)) == ST_OK)
+		if ((err = store_del(txn, STORE_DB_VERSIONS, key, klen)) != ST_OK)
 			return err;
-		if (key[0] == '\0')
-			return ST_OK;
-		if ((err = store_del(txn, STORE_DB_VERSIONS, key,
-		    plen + strlen(key + plen))) != ST_OK)
-			return err;
-	}
+	return err == ST_ENOTFOUND ? ST_OK : err;
 }
 
 int
@@ -123,7 +75,7 @@ orch_db_put_task(struct store_txn *txn, const struct orch_task *t)
 		store_txn_fail(txn, ST_ENOMEM);
 		return ST_ENOMEM;
 	}
-	err = od_put(txn, STORE_DB_TASKS, key, klen, rec);
+	err = store_put_json(txn, STORE_DB_TASKS, key, klen, rec);
 	json_decref(rec);
 	return err;
 }
@@ -146,7 +98,7 @@ orch_db_put_deployment(struct store_txn *txn, const json_t *d)
 		store_txn_fail(txn, ST_EINVAL);
 		return ST_EINVAL;
 	}
-	return od_put(txn, STORE_DB_DEPLOYMENTS, id, strlen(id), d);
+	return store_put_json(txn, STORE_DB_DEPLOYMENTS, id, strlen(id), d);
 }
 
 int
@@ -169,7 +121,7 @@ od_load_app(const void *key, size_t klen, const void *val, size_t vlen,
 		return ST_EFORMAT;
 	memcpy(id, key, klen);
 	id[klen] = '\0';
-	if ((err = orch_db_json(val, vlen, &def)) != ST_OK)
+	if ((err = store_parse_json(val, vlen, &def)) != ST_OK)
 		return err;
 	if ((a = orch_app_add(o, id)) == NULL) {
 		json_decref(def);
@@ -191,7 +143,7 @@ od_load_task(const void *key, size_t klen, const void *val, size_t vlen,
 
 	if (memchr(key, 0, klen) == NULL)
 		return ST_EFORMAT;
-	if ((err = orch_db_json(val, vlen, &rec)) != ST_OK)
+	if ((err = store_parse_json(val, vlen, &rec)) != ST_OK)
 		return err;
 	/* A task of a deleted app: kept until it is stopped. */
 	if ((a = orch_app_find(o, app_id)) == NULL &&
@@ -213,7 +165,7 @@ od_load_deployment(const void *key, size_t klen, const void *val,
 	int err;
 
 	(void)key, (void)klen;
-	if ((err = orch_db_json(val, vlen, &d)) != ST_OK)
+	if ((err = store_parse_json(val, vlen, &d)) != ST_OK)
 		return err;
 	if ((id = json_string_value(json_object_get(d, "id"))) == NULL) {
 		json_decref(d);
@@ -296,7 +248,7 @@ orch_db_version(struct orch *o, const char *id, const char *version,
 		return err;
 	if ((err = store_get(o->reader, STORE_DB_VERSIONS, key, klen, &val,
 	    &vlen)) == ST_OK)
-		err = orch_db_json(val, vlen, out);
+		err = store_parse_json(val, vlen, out);
 	store_reader_end(o->reader);
 	return err;
 }

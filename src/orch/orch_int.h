@@ -182,8 +182,6 @@ int orch_db_versions(struct orch *o, const char *id, json_t **out);
 /* One version's definition (new), ST_ENOTFOUND. */
 int orch_db_version(struct orch *o, const char *id, const char *version,
     json_t **out);
-/* Parse a stored JSON value. */
-int orch_db_json(const void *val, size_t vlen, json_t **out);
 
 /* orch_task.c */
 

@@ -41,40 +41,6 @@ registry_instance_key(const char *name, const char *id, char *key)
 	return n + strlen(key + n);
 }
 
-int
-registry_get_json(struct store_txn *txn, enum store_db db, const void *key,
-    size_t klen, json_t **out)
-{
-	const void *val;
-	size_t vlen;
-	int err;
-
-	*out = NULL;
-	if ((err = store_get(txn, db, key, klen, &val, &vlen)) != ST_OK)
-		return err;
-	if ((*out = json_loadb(val, vlen, 0, NULL)) == NULL) {
-		log_errx("registry: corrupt record in the store");
-		return ST_EFORMAT;
-	}
-	return ST_OK;
-}
-
-int
-registry_put_json(struct store_txn *txn, enum store_db db, const void *key,
-    size_t klen, const json_t *v)
-{
-	char *s = json_dumps(v, JSON_COMPACT);
-	int err;
-
-	if (s == NULL) {
-		store_txn_fail(txn, ST_ENOMEM);
-		return ST_ENOMEM;
-	}
-	err = store_put(txn, db, key, klen, s, strlen(s));
-	free(s);
-	return err;
-}
-
 /* Close a change: next zone serial and registry index. */
 static int
 reg_finish(struct store_txn *txn, const struct registry *r, uint64_t *index)
@@ -119,20 +85,20 @@ reg_put_txn(struct store_txn *txn, void *arg)
 	if ((err = registry_dns_claim(txn, c->r, c->label, c->name,
 	    strlen(c->name), "", c->e)) != ST_OK)
 		return err;
-	err = registry_get_json(txn, STORE_DB_SERVICES, c->name,
+	err = store_get_json(txn, STORE_DB_SERVICES, c->name,
 	    strlen(c->name), &svc);
 	if (err == ST_ENOTFOUND) {
 		if ((svc = json_pack("{s:s,s:s,s:[]}", "name", c->name, "label",
 		    c->label, "names")) == NULL)
 			return ST_ENOMEM;
-		err = registry_put_json(txn, STORE_DB_SERVICES, c->name,
+		err = store_put_json(txn, STORE_DB_SERVICES, c->name,
 		    strlen(c->name), svc);
 	}
 	json_decref(svc);
 	if (err)
 		return err;
 
-	err = registry_get_json(txn, STORE_DB_INSTANCES, key, klen, &old);
+	err = store_get_json(txn, STORE_DB_INSTANCES, key, klen, &old);
 	if (err != ST_OK && err != ST_ENOTFOUND)
 		return err;
 	if (old && c->mode == REGISTRY_CREATE) {
@@ -164,25 +130,10 @@ reg_put_txn(struct store_txn *txn, void *arg)
 	    json_object_set_new(c->stored, "updatedAt", json_string(c->now)) ?
 	    ST_ENOMEM : ST_OK;
 	json_decref(old);
-	if (err || (err = registry_put_json(txn, STORE_DB_INSTANCES, key, klen,
+	if (err || (err = store_put_json(txn, STORE_DB_INSTANCES, key, klen,
 	    c->stored)) || (err = registry_dns_publish(txn, c->r, c->name)))
 		return err;
 	return reg_finish(txn, c->r, &c->index);
-}
-
-/* store_foreach callback: copy the first key found and stop. */
-static int
-reg_first_key(const void *key, size_t klen, const void *val, size_t vlen,
-    void *arg)
-{
-	char *out = arg;
-
-	(void)val, (void)vlen;
-	if (klen >= REG_KEY_MAX)
-		return ST_EFORMAT;
-	memcpy(out, key, klen);
-	out[klen] = '\0';
-	return 1;
 }
 
 static int
@@ -204,15 +155,15 @@ reg_delete_txn(struct store_txn *txn, void *arg)
 	    strlen(c->name), &val, &vlen))) {
 		return err;
 	}
-	/* Each round takes the first key left: a cursor would see deletes. */
+	/* Each round takes the first key left. */
 	do {
-		if (c->id == NULL) {
-			key[plen] = '\0';
-			if ((err = store_foreach(txn, STORE_DB_INSTANCES, c->name,
-			    plen, reg_first_key, key)) || key[plen] == '\0')
-				break;
+		if (c->id == NULL && (err = store_first_key(txn,
+		    STORE_DB_INSTANCES, c->name, plen, key, sizeof(key),
+		    &klen)) != ST_OK) {
+			if (err == ST_ENOTFOUND)
+				err = ST_OK;
+			break;
 		}
-		klen = plen + strlen(key + plen);
 		registry_dns_instance_label(c->label, key + plen, ilabel);
 		if ((err = store_del(txn, STORE_DB_INSTANCES, key, klen)) ||
 		    (err = registry_dns_release(txn, ilabel, key, klen)))
@@ -484,7 +435,7 @@ reg_read(struct registry *r, const char *service, int list, json_t **out,
 		else
 			err = store_foreach(r->reader, STORE_DB_SERVICES, "", 0,
 			    reg_view_services, &v);
-	} else if ((err = registry_get_json(r->reader, STORE_DB_SERVICES, name,
+	} else if ((err = store_get_json(r->reader, STORE_DB_SERVICES, name,
 	    strlen(name), &svc)) == ST_OK &&
 	    (err = reg_view_service(r, name, svc, 1, &res)) == ST_OK && list) {
 		json_t *inst = json_incref(json_object_get(res, "instances"));

@@ -218,7 +218,7 @@ registry_dns_publish(struct store_txn *txn, const struct registry *r,
 	size_t i, j;
 	int err;
 
-	if ((err = registry_get_json(txn, STORE_DB_SERVICES, name, strlen(name),
+	if ((err = store_get_json(txn, STORE_DB_SERVICES, name, strlen(name),
 	    &svc)) != ST_OK)
 		goto out;
 	err = ST_EFORMAT;
@@ -261,7 +261,7 @@ registry_dns_publish(struct store_txn *txn, const struct registry *r,
 			goto out;
 	}
 	err = json_object_set(svc, "names", list) ? ST_ENOMEM :
-	    registry_put_json(txn, STORE_DB_SERVICES, name, strlen(name), svc);
+	    store_put_json(txn, STORE_DB_SERVICES, name, strlen(name), svc);
 out:
 	if (err)
 		store_txn_fail(txn, err);

@@ -48,12 +48,6 @@ int registry_fail(struct registry_error *e, int err, const char *field,
  * service's keys. Returns the key length.
  */
 size_t registry_instance_key(const char *name, const char *id, char *key);
-/* Parse a stored JSON value into *out (caller owns); ST_ENOTFOUND if absent. */
-int registry_get_json(struct store_txn *txn, enum store_db db,
-    const void *key, size_t klen, json_t **out);
-/* Store v as compact JSON; ST_ENOMEM (the transaction failed), store errors. */
-int registry_put_json(struct store_txn *txn, enum store_db db,
-    const void *key, size_t klen, const json_t *v);
 
 /* registry_check.c */
 

@@ -337,6 +337,34 @@ store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
 }
 
 int
+store_first_key(struct store_txn *t, enum store_db db, const void *prefix,
+    size_t plen, void *out, size_t size, size_t *klen)
+{
+	MDB_cursor *cur;
+	MDB_val k = { plen, (void *)prefix }, v;
+	int rc, err = ST_OK;
+
+	rc = mdb_cursor_open(t->txn, t->st->dbi[db], &cur);
+	if (rc)
+		return store_mdb_error("mdb_cursor_open", rc);
+	rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size < plen ||
+	    memcmp(k.mv_data, prefix, plen) != 0)))
+		err = ST_ENOTFOUND;
+	else if (rc != 0)
+		err = store_mdb_error("mdb_cursor_get", rc);
+	else if (k.mv_size >= size)
+		err = ST_ESPACE;
+	else {
+		memcpy(out, k.mv_data, k.mv_size);
+		((char *)out)[k.mv_size] = '\0';
+		*klen = k.mv_size;
+	}
+	mdb_cursor_close(cur);
+	return err;
+}
+
+int
 store_has_descendant(struct store_txn *t, enum store_db db, const void *prefix,
     size_t plen)
 {

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 /* Bumped when the layout below changes incompatibly; a newer one is refused. */
 #define STORE_SCHEMA_VERSION 1
 
@@ -83,6 +85,15 @@ typedef int (*store_iter_fn)(const void *key, size_t klen, const void *val,
 int store_foreach(struct store_txn *txn, enum store_db db, const void *prefix,
     size_t plen, store_iter_fn fn, void *arg);
 
+/*
+ * The first key that starts with prefix, into out (size octets) with its
+ * length in *klen; a 0 octet follows it. For taking keys out one at a
+ * time, as a cursor would not survive the deletes. ST_ENOTFOUND when there
+ * is none, ST_ESPACE when it does not fit.
+ */
+int store_first_key(struct store_txn *txn, enum store_db db,
+    const void *prefix, size_t plen, void *out, size_t size, size_t *klen);
+
 /* 1 if some key longer than prefix starts with it, 0 if none, < 0 on error. */
 int store_has_descendant(struct store_txn *txn, enum store_db db,
     const void *prefix, size_t plen);
@@ -97,6 +108,18 @@ int store_del(struct store_txn *txn, enum store_db db, const void *key,
 void store_txn_fail(struct store_txn *txn, int err);
 /* First error recorded in the txn, 0 if none. */
 int store_txn_error(const struct store_txn *txn);
+
+/*
+ * Records kept as compact JSON (store_json.c). get: *out (caller owns),
+ * ST_ENOTFOUND when absent, ST_EFORMAT (logged) when it does not parse.
+ * parse: the same for a value already read. put: ST_ENOMEM fails the
+ * transaction too.
+ */
+int store_get_json(struct store_txn *txn, enum store_db db, const void *key,
+    size_t klen, json_t **out);
+int store_parse_json(const void *val, size_t vlen, json_t **out);
+int store_put_json(struct store_txn *txn, enum store_db db, const void *key,
+    size_t klen, const json_t *v);
 
 /* Registry change index: read it, or bump it by one in a write txn. */
 int store_index_get(struct store_txn *txn, uint64_t *index);

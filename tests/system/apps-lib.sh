@@ -83,6 +83,11 @@ wait_deployed() {
 	wait_for "$1" no_deployments || fail "deployments still running after $1 s: $HTTP_BODY"
 }
 
+# app_get APPID: GET /v2/apps/APPID, expect 200.
+app_get() {
+	expect_http 200 GET "/v2/apps$1"
+}
+
 # app_create JSON: POST /v2/apps, expect 201.
 app_create() {
 	expect_http 201 POST /v2/apps "$1"
@@ -100,6 +105,29 @@ proc_pids() {
 		[ -f "$f" ] || continue
 		jget 'j["pid"]' "$(cat "$f")"
 	done | awk '$1 > 0'
+}
+
+# The canonical path of the process driver's instance dirs, as
+# /proc/PID/cwd shows them.
+PROC_DIR=$(cd "$T" && pwd -P)/state/proc
+
+# proc_live PID: the process exists and is not a zombie.
+proc_live() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# inst_procs: "PID TASKID" of every live process whose cwd is an instance
+# dir of this test, sorted: what really runs, whatever the records say.
+inst_procs() {
+	local p d
+	for p in /proc/[0-9]*; do
+		d=$(readlink "$p/cwd" 2>/dev/null) || continue
+		case $d in "$PROC_DIR"/*) ;; *) continue ;; esac
+		proc_live "${p#/proc/}" || continue
+		echo "${p#/proc/} ${d#"$PROC_DIR"/}"
+	done | sort
 }
 
 apps_cleanup() {

@@ -11,8 +11,6 @@ apps_trap
 need_tools curl dig python3 busybox
 
 BUSYBOX=$(command -v busybox)
-# The canonical path of the instances' dirs, as /proc/PID/cwd shows it.
-PROC_DIR=$(cd "$T" && pwd -P)/state/proc
 Z=marathon.mesos
 WEB=/ap/web
 WEB_LABEL=$(app_label "$WEB")
@@ -30,25 +28,6 @@ holds() {
 		sleep 0.2
 	done
 	"$@"
-}
-
-# proc_live PID: the process exists and is not a zombie.
-proc_live() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-# inst_procs: "PID TASKID" of every live process whose cwd is the instance
-# dir of a task of this test, sorted: what really runs, whatever the records say.
-inst_procs() {
-	local p d
-	for p in /proc/[0-9]*; do
-		d=$(readlink "$p/cwd" 2>/dev/null) || continue
-		case $d in "$PROC_DIR"/*) ;; *) continue ;; esac
-		proc_live "${p#/proc/}" || continue
-		echo "${p#/proc/} ${d#"$PROC_DIR"/}"
-	done | sort
 }
 
 # task_pid TASKID: the pid in the process driver's record of the task.
@@ -76,11 +55,6 @@ procs_are() {
 # srv_records APPID: "port target" of the app's SRV records, sorted.
 srv_records() {
 	q +short "_$(app_label "$1")._tcp.$Z" SRV | awk '{ print $3, $4 }' | sort
-}
-
-# app_get APPID: GET /v2/apps/APPID, expect 200.
-app_get() {
-	expect_http 200 GET "/v2/apps$1"
 }
 
 # app_field APPID EXPR: EXPR on the AppInfo (bound to j["app"] as a).

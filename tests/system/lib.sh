@@ -397,6 +397,26 @@ has_flag() {
 	return 1
 }
 
+# ---------------------------------------------------------------- stadionctl
+
+# stadionctl_run ARGS...: run $STADIONCTL; sets OUT, ERR and RC. A
+# sanitizer report fails the test.
+stadionctl_run() {
+	"$STADIONCTL" "$@" > "$T/out" 2> "$T/err"
+	RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+	if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
+		cat "$T/err" >&2
+		fail "sanitizer report from: stadionctl $*"
+	fi
+}
+
+# expect_rc CODE WHAT: the last stadionctl_run exited with CODE.
+expect_rc() {
+	[ "$RC" = "$1" ] || fail "$2: exit $RC, expected $1; stdout: $OUT; stderr: $ERR"
+}
+
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
 wait_for() {
 	local deadline=$((SECONDS + $1))

@@ -16,7 +16,6 @@ unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY
 export no_proxy='*' NO_PROXY='*'
 unset STADION_SERVER
 
-PROC_DIR=$(cd "$T" && pwd -P)/state/proc
 APP=/lv/sleep
 LABEL=$(app_label "$APP")
 [ "$LABEL" = sleep-lv ] || fail "app_label $APP gave $LABEL"
@@ -27,19 +26,7 @@ VERSION_RE='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
 
 # ctl ARGS...: run stadionctl against the daemon; sets OUT, ERR, RC.
 ctl() {
-	"$STADIONCTL" --server "http://127.0.0.1:$HTTP_PORT" --timeout 20 "$@" > "$T/out" 2> "$T/err"
-	RC=$?
-	OUT=$(cat "$T/out")
-	ERR=$(cat "$T/err")
-	if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
-		cat "$T/err" >&2
-		fail "sanitizer report from: stadionctl $*"
-	fi
-}
-
-# expect_rc CODE WHAT
-expect_rc() {
-	[ "$RC" = "$1" ] || fail "$2: exit $RC, expected $1; stdout: $OUT; stderr: $ERR"
+	stadionctl_run --server "http://127.0.0.1:$HTTP_PORT" --timeout 20 "$@"
 }
 
 # squeeze TEXT: blanks squeezed, so that column widths do not matter.
@@ -69,24 +56,6 @@ out_rows() { printf '%s\n' "$OUT" | sed 1d | grep -c .; }
 result_dep() { printf '%s\n' "$OUT" | sed -n 's/.*: deployment \([0-9a-f-]*\) started.*/\1/p'; }
 result_version() { printf '%s\n' "$OUT" | sed -n 's/.*(version \(.*\))$/\1/p'; }
 
-# proc_live PID: the process exists and is not a zombie.
-proc_live() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-# inst_procs: "PID TASKID" of the live processes in this test's instance dirs.
-inst_procs() {
-	local p d
-	for p in /proc/[0-9]*; do
-		d=$(readlink "$p/cwd" 2>/dev/null) || continue
-		case $d in "$PROC_DIR"/*) ;; *) continue ;; esac
-		proc_live "${p#/proc/}" || continue
-		echo "${p#/proc/} ${d#"$PROC_DIR"/}"
-	done | sort
-}
-
 # proc_tasks: the task ids that have a live process, sorted.
 proc_tasks() { inst_procs | awk '{ print $2 }' | sort -u; }
 
@@ -100,11 +69,6 @@ tasks_are_procs() {
 settled() {
 	[ "$(task_ports "$1" | grep -c .)" = "$2" ] && [ "$(task_ids "$1" | grep -c .)" = "$2" ] &&
 	    [ "$(srv_count "$1")" = "$2" ] && no_deployments && tasks_are_procs "$1"
-}
-
-# app_get APPID: GET /v2/apps/APPID, expect 200.
-app_get() {
-	expect_http 200 GET "/v2/apps$1"
 }
 
 start_daemon

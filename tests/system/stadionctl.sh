@@ -99,22 +99,9 @@ start_fake
 SERVER=http://127.0.0.1:$HTTP_PORT
 
 # ctl ARGS...: run stadionctl against the fake server; sets OUT, ERR, RC.
-# A sanitizer report fails the test.
 ctl() {
 	: > "$REQS"
-	"$STADIONCTL" --server "$SERVER" "$@" > "$T/out" 2> "$T/err"
-	RC=$?
-	OUT=$(cat "$T/out")
-	ERR=$(cat "$T/err")
-	if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
-		cat "$T/err" >&2
-		fail "sanitizer report from: stadionctl $*"
-	fi
-}
-
-# expect_rc CODE WHAT
-expect_rc() {
-	[ "$RC" = "$1" ] || fail "$2: exit $RC, expected $1; stdout: $OUT; stderr: $ERR"
+	stadionctl_run --server "$SERVER" "$@"
 }
 
 # req N FIELD: a field of the N-th request (1-based) of the last ctl run.

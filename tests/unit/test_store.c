@@ -177,6 +177,8 @@ test_prefix_and_descendants(void **state)
 {
 	struct fixture *f = *state;
 	struct store_txn *r;
+	char key[64];
+	size_t klen = 0;
 	int n = 0;
 
 	assert_int_equal(store_write(f->st, put_tree, NULL), ST_OK);
@@ -189,6 +191,20 @@ test_prefix_and_descendants(void **state)
 	assert_int_equal(store_has_descendant(r, STORE_DB_NODES, "mesos\0marathon\0web\0", 19), 0);
 	assert_int_equal(store_has_descendant(r, STORE_DB_NODES, "mesos\0other\0", 12), 0);
 	assert_int_equal(store_has_descendant(r, STORE_DB_NODES, "", 0), 1);
+	/* The first key under a prefix, with its embedded 0 octets. */
+	assert_int_equal(store_first_key(r, STORE_DB_NODES, "mesos\0m", 7, key,
+	    sizeof(key), &klen), ST_OK);
+	assert_int_equal(klen, 19);
+	assert_memory_equal(key, "mesos\0marathon\0web\0", 19);
+	assert_int_equal(store_first_key(r, STORE_DB_NODES, NULL, 0, key,
+	    sizeof(key), &klen), ST_OK);
+	assert_int_equal(klen, 6);
+	assert_int_equal(store_first_key(r, STORE_DB_NODES, "mesos\0n", 7, key,
+	    sizeof(key), &klen), ST_ENOTFOUND);
+	assert_int_equal(store_first_key(r, STORE_DB_NODES, "zzz", 3, key,
+	    sizeof(key), &klen), ST_ENOTFOUND);
+	assert_int_equal(store_first_key(r, STORE_DB_NODES, "mesos\0m", 7, key,
+	    19, &klen), ST_ESPACE);
 	store_reader_end(r);
 	store_reader_free(r);
 }
