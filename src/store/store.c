@@ -348,7 +348,7 @@ store_first_key(struct store_txn *t, enum store_db db, const void *prefix,
 	if (rc)
 		return store_mdb_error("mdb_cursor_open", rc);
 	rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
-	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size < plen ||
+	if (rc == MDB_NOTFOUND || (rc == 0 && plen && (k.mv_size < plen ||
 	    memcmp(k.mv_data, prefix, plen) != 0)))
 		err = ST_ENOTFOUND;
 	else if (rc != 0)
