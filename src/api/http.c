@@ -85,6 +85,7 @@ struct api_http {
 	struct evhttp_bound_socket *listener;
 	struct registry *reg;
 	struct orch *orch;	/* the /v2 API's, NULL until set */
+	struct events_sse *events;	/* /v2/events, NULL until set */
 	uint32_t max_wait;
 	TAILQ_HEAD(, api_watch) watches;
 	int flushing;		/* shutdown: answers not yet written out */
@@ -520,7 +521,7 @@ api_handle(struct evhttp_request *req, void *arg)
 
 	if (marathon_owns(evhttp_uri_get_path(evhttp_request_get_evhttp_uri(
 	    req)))) {
-		marathon_handle(api->orch, req);
+		marathon_handle(api->orch, api->events, req);
 		return;
 	}
 	if (api_parse_target(req, &t) != 0) {
@@ -592,6 +593,12 @@ void
 api_http_set_orch(struct api_http *api, struct orch *o)
 {
 	api->orch = o;
+}
+
+void
+api_http_set_events(struct api_http *api, struct events_sse *ev)
+{
+	api->events = ev;
 }
 
 /* Shutdown: a connection closed after its last answer went out (or failed). */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct events_sse;
 struct orch;
 struct registry;
 struct api_http;
@@ -26,6 +27,8 @@ int api_http_new(struct event_base *base, const char *listen,
  * until api is freed or another orch is set.
  */
 void api_http_set_orch(struct api_http *api, struct orch *o);
+/* Serve /v2/events with ev (NULL: 503); ev must outlive its use here. */
+void api_http_set_events(struct api_http *api, struct events_sse *ev);
 /* Answer pending watches, close the listener, free. Accepts NULL. */
 void api_http_free(struct api_http *api);
 

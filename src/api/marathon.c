@@ -17,9 +17,11 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
+#include "api/events.h"
 #include "api/marathon.h"
 #include "api/marathon_int.h"
 #include "orch/orch.h"
+#include "util/bus.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -49,6 +51,8 @@ static const struct {
 	{ MARATHON_DEPLOYMENT, MARATHON_GET, marathon_deployment_get },
 	{ MARATHON_DEPLOYMENT, EVHTTP_REQ_DELETE, marathon_deployment_delete },
 	{ MARATHON_INFO, MARATHON_GET, marathon_info },
+	{ MARATHON_QUEUE, MARATHON_GET, marathon_queue_get },
+	{ MARATHON_QUEUE_DELAY, EVHTTP_REQ_DELETE, marathon_queue_delay_delete },
 };
 
 static const char *const marathon_allow[] = {
@@ -65,6 +69,9 @@ static const char *const marathon_allow[] = {
 	[MARATHON_DEPLOYMENTS] = "GET, HEAD",
 	[MARATHON_DEPLOYMENT] = "GET, HEAD, DELETE",
 	[MARATHON_INFO] = "GET, HEAD",
+	[MARATHON_QUEUE] = "GET, HEAD",
+	[MARATHON_QUEUE_DELAY] = "DELETE",
+	[MARATHON_EVENTS] = "GET",
 };
 
 static const char *
@@ -175,6 +182,28 @@ marathon_fail(struct marathon_req *r, int err, struct orch_error *e)
 	}
 	if (e)
 		orch_error_clear(e);
+}
+
+void
+marathon_post_event(struct marathon_req *r, const char *id)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r->req);
+	struct bus *b = orch_bus(r->o);
+	char peer[128] = "";
+	json_t *app = NULL;
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (b == NULL || id == NULL || orch_app_json(r->o, id, &app) != ST_OK)
+		return;
+	if (evcon) {
+		evhttp_connection_get_peer(evcon, &addr, &port);
+		snprintf(peer, sizeof(peer), "%s", addr ? addr : "");
+	}
+	bus_publish(b, "api_post_event", json_pack("{s:s,s:s,s:O}", "clientIp",
+	    peer, "uri", evhttp_request_get_uri(r->req), "appDefinition",
+	    json_object_get(app, "app")));
+	json_decref(app);
 }
 
 void
@@ -321,6 +350,22 @@ marathon_route(struct marathon_req *r, char **seg, size_t n)
 		r->route = MARATHON_INFO;
 		return 0;
 	}
+	if (strcmp(seg[0], "events") == 0 && n == 1) {
+		r->route = MARATHON_EVENTS;
+		return 0;
+	}
+	if (strcmp(seg[0], "queue") == 0 && n == 1) {
+		r->route = MARATHON_QUEUE;
+		return 0;
+	}
+	/* /v2/queue/{app id}/delay */
+	if (strcmp(seg[0], "queue") == 0 && n >= 3 &&
+	    strcmp(seg[n - 1], "delay") == 0) {
+		r->route = MARATHON_QUEUE_DELAY;
+		if ((r->id = marathon_join_id(seg, 1, n - 1)) == NULL)
+			return -1;
+		return r->id[0] == '\0' || strcmp(r->id, "/") == 0 ? -1 : 0;
+	}
 	return -1;
 }
 
@@ -394,8 +439,15 @@ marathon_dispatch(struct marathon_req *r)
 {
 	const char *q;
 
-	if (r->o == NULL) {
-		marathon_message(r->req, 503, "The orchestrator is not running");
+	if (r->route == MARATHON_EVENTS && r->events &&
+	    (r->method == EVHTTP_REQ_GET)) {
+		events_sse_handle(r->events, r->req);
+		return;
+	}
+	if (r->o == NULL || (r->route == MARATHON_EVENTS &&
+	    r->method == EVHTTP_REQ_GET)) {
+		marathon_message(r->req, 503, r->o ? "The event stream is off" :
+		    "The orchestrator is not running");
 		return;
 	}
 	q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->req));
@@ -417,7 +469,8 @@ marathon_dispatch(struct marathon_req *r)
 }
 
 void
-marathon_handle(struct orch *o, struct evhttp_request *req)
+marathon_handle(struct orch *o, struct events_sse *ev,
+    struct evhttp_request *req)
 {
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(
 	    req));
@@ -425,6 +478,7 @@ marathon_handle(struct orch *o, struct evhttp_request *req)
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	r.events = ev;
 	r.req = req;
 	r.method = evhttp_request_get_command(req);
 	TAILQ_INIT(&r.query);

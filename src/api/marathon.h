@@ -6,15 +6,19 @@
 #ifndef STADION_API_MARATHON_H
 #define STADION_API_MARATHON_H
 
+struct events_sse;
 struct evhttp_request;
 struct orch;
 
 /* 1 when the raw request path (e.g. "/v2/apps/web") is this API's. */
 int marathon_owns(const char *path);
 /*
- * Answer req, whose path marathon_owns. o NULL (no orchestrator): /v2
- * answers 503 with a JSON message; /ping still answers "pong".
+ * Answer req, whose path marathon_owns; /v2/events goes to ev (the event
+ * stream, api/events.h). o NULL (no orchestrator): the rest of /v2
+ * answers 503 with a JSON message, and so does /v2/events without ev;
+ * /ping still answers "pong".
  */
-void marathon_handle(struct orch *o, struct evhttp_request *req);
+void marathon_handle(struct orch *o, struct events_sse *ev,
+    struct evhttp_request *req);
 
 #endif

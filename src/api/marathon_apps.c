@@ -76,6 +76,8 @@ marathon_apps_post(struct marathon_req *r)
 		marathon_fail(r, err, &e);
 	} else {
 		orch_error_clear(&e);
+		marathon_post_event(r, json_string_value(json_object_get(out,
+		    "id")));
 		marathon_created(r, out);
 	}
 	json_decref(body);
@@ -118,6 +120,7 @@ marathon_app_put(struct marathon_req *r)
 		return;
 	}
 	orch_error_clear(&e);
+	marathon_post_event(r, r->id);
 	if (created)
 		marathon_created(r, out);
 	else

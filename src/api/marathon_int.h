@@ -11,6 +11,7 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
+struct events_sse;
 struct orch;
 struct orch_error;
 
@@ -28,11 +29,15 @@ enum marathon_route {
 	MARATHON_DEPLOYMENTS,
 	MARATHON_DEPLOYMENT,
 	MARATHON_INFO,
+	MARATHON_QUEUE,
+	MARATHON_QUEUE_DELAY,
+	MARATHON_EVENTS,
 };
 
 /* One request: its route, decoded path parameters and query. */
 struct marathon_req {
 	struct orch *o;
+	struct events_sse *events;
 	struct evhttp_request *req;
 	enum evhttp_cmd_type method;
 	enum marathon_route route;
@@ -77,5 +82,9 @@ void marathon_deployments_get(struct marathon_req *r);
 void marathon_deployment_get(struct marathon_req *r);
 void marathon_deployment_delete(struct marathon_req *r);
 void marathon_info(struct marathon_req *r);
+void marathon_queue_get(struct marathon_req *r);
+void marathon_queue_delay_delete(struct marathon_req *r);
+/* Tell the bus of a change of app id made through the API. */
+void marathon_post_event(struct marathon_req *r, const char *id);
 
 #endif

@@ -236,3 +236,28 @@ marathon_info(struct marathon_req *r)
 
 	marathon_answer(r, err, out);
 }
+
+void
+marathon_queue_get(struct marathon_req *r)
+{
+	json_t *out = NULL;
+	int err = orch_queue_json(r->o, &out);
+
+	marathon_answer(r, err, out);
+}
+
+/* Marathon answers 204 once the delay is gone. */
+void
+marathon_queue_delay_delete(struct marathon_req *r)
+{
+	struct orch_error e;
+	int err;
+
+	memset(&e, 0, sizeof(e));
+	if ((err = orch_queue_reset(r->o, r->id, &e)) != ST_OK) {
+		marathon_fail(r, err, &e);
+		return;
+	}
+	orch_error_clear(&e);
+	evhttp_send_reply(r->req, 204, "No Content", NULL);
+}

@@ -92,6 +92,11 @@ static const struct conf_option conf_table[] = {
 	    NULL, "client certificate for a tcp:// Docker engine"),
 	CONF_OPT(docker_tls_key, "docker-tls-key", 0, CONF_STRING, 0, 0, NULL,
 	    "client key for a tcp:// Docker engine"),
+	CONF_OPT(alert_webhook, "alert-webhook", 0, CONF_STRING_LIST, 0, 0,
+	    NULL, "URL that stadion's alerts are POSTed to; may be repeated"),
+	CONF_OPT(events_max_buffer, "events-max-buffer", 0, CONF_UINT, 4096,
+	    1073741824, "1048576",
+	    "octets a /v2/events reader may lag behind before it is dropped"),
 };
 
 #define CONF_NOPTS (sizeof(conf_table) / sizeof(conf_table[0]))
@@ -102,6 +107,9 @@ _Static_assert(_Generic(((struct conf *)0)->threads, uint32_t: 1, default: 0),
 /* A CONF_STRING_LIST's count is the size_t right after its array. */
 _Static_assert(offsetof(struct conf, n_dns_listen) ==
     offsetof(struct conf, dns_listen) + sizeof(char **),
+    "a list's count must follow its array");
+_Static_assert(offsetof(struct conf, n_alert_webhook) ==
+    offsetof(struct conf, alert_webhook) + sizeof(char **),
     "a list's count must follow its array");
 
 /* Flags that steer the program rather than set an option. */
@@ -798,6 +806,13 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 	if (!conf_addr_port_ok(c->http_listen))
 		return conf_err(err, errlen,
 		    "key 'http_listen': '%s' is not ADDR:PORT", c->http_listen);
+	for (size_t i = 0; i < c->n_alert_webhook; i++) {
+		if (strncmp(c->alert_webhook[i], "http://", 7) != 0 &&
+		    strncmp(c->alert_webhook[i], "https://", 8) != 0)
+			return conf_err(err, errlen, "key 'alert_webhook': '%s' "
+			    "is not an http:// or https:// URL",
+			    c->alert_webhook[i]);
+	}
 	if (c->port_range_min > c->port_range_max)
 		return conf_err(err, errlen, "key 'port_range_min': %u is above "
 		    "port_range_max %u", c->port_range_min, c->port_range_max);

@@ -40,6 +40,9 @@ struct conf {
 	uint32_t port_range_min, port_range_max;	/* instances' host ports */
 	char *docker_endpoint;	/* "unix:///var/run/docker.sock", "tcp://..." */
 	char *docker_tls_ca, *docker_tls_cert, *docker_tls_key;
+	char **alert_webhook;	/* URLs stadion's alerts are POSTed to */
+	size_t n_alert_webhook;
+	uint32_t events_max_buffer;	/* octets a slow /v2/events reader may lag */
 };
 
 enum conf_type {

@@ -20,7 +20,9 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "api/events.h"
 #include "api/http.h"
+#include "api/webhook.h"
 #include "conf/conf.h"
 #include "dns/name.h"
 #include "dns/node.h"
@@ -32,6 +34,7 @@
 #include "store/registry.h"
 #include "store/store.h"
 #include "util/addr.h"
+#include "util/bus.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -42,6 +45,9 @@ struct daemon {
 	struct dns_server *dns;
 	struct api_http *api;
 	struct orch *orch;
+	struct bus *bus;
+	struct events_sse *events;
+	struct webhook *webhook;
 	char host[INET6_ADDRSTRLEN];	/* own address: tasks are reached here */
 	struct event_base *base;
 	struct event *sig_term, *sig_int, *sig_hup;
@@ -224,6 +230,31 @@ container_dns(const struct daemon *d, char *server, size_t size)
 	}
 }
 
+/*
+ * The event bus, /v2/events on it, and the alert webhooks (stadion's
+ * alerts only: Marathon's events are many and have their stream).
+ */
+static int
+events_setup(struct daemon *d)
+{
+	static const char *const alerts[] = { "stadion_alert_event" };
+	int err;
+
+	if ((err = bus_new(&d->bus)) != ST_OK ||
+	    (err = events_sse_new(d->base, d->bus, d->conf.events_max_buffer,
+	    &d->events)) != ST_OK)
+		return err;
+	api_http_set_events(d->api, d->events);
+	if (d->conf.n_alert_webhook > 0 && (err = webhook_new(d->base, d->bus,
+	    (const char *const *)d->conf.alert_webhook,
+	    d->conf.n_alert_webhook, alerts, 1, &d->webhook)) != ST_OK) {
+		log_errx("stadiond: cannot set up the alert webhooks (%s)",
+		    st_strerror(err));
+		return err;
+	}
+	return ST_OK;
+}
+
 static int
 orch_setup(struct daemon *d)
 {
@@ -247,6 +278,7 @@ orch_setup(struct daemon *d)
 	op.dns_search = dns[0] ? search : NULL;
 	op.framework_id = "stadion";
 	op.leader = d->conf.http_listen;
+	op.bus = d->bus;
 	if ((err = orch_new(d->base, d->store, d->registry, &op,
 	    &d->orch)) != ST_OK) {
 		log_errx("stadiond: cannot set up the orchestrator (%s)",
@@ -296,7 +328,7 @@ daemon_start(struct daemon *d)
 		    d->conf.http_listen, st_strerror(err));
 		return err;
 	}
-	if ((err = orch_setup(d)) != ST_OK)
+	if ((err = events_setup(d)) != ST_OK || (err = orch_setup(d)) != ST_OK)
 		return err;
 	d->sig_term = evsignal_new(d->base, SIGTERM, on_signal, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, on_signal, d);
@@ -312,8 +344,12 @@ static void
 daemon_stop(struct daemon *d)
 {
 	dns_server_free(d->dns);
+	/* The streams end before the listener goes, the bus after its users. */
+	events_sse_free(d->events);
+	webhook_free(d->webhook);
 	api_http_free(d->api);
 	orch_free(d->orch);
+	bus_free(d->bus);
 	if (d->sig_term)
 		event_free(d->sig_term);
 	if (d->sig_int)

@@ -17,7 +17,9 @@ static const char *const app_fields[] = {
 	"labels", "container", "networks", "portDefinitions", "requirePorts",
 	"healthChecks", "constraints", "dependencies", "upgradeStrategy",
 	"backoffSeconds", "backoffFactor", "maxLaunchDelaySeconds",
-	"killSelection", "taskKillGracePeriodSeconds", NULL
+	"maxLaunchAttempts", "backoffResetSeconds", "alertFailures",
+	"alertWindowSeconds", "killSelection", "taskKillGracePeriodSeconds",
+	NULL
 };
 /* Accepted on input but not stored: the legacy spelling of a field above. */
 static const char *const app_legacy[] = { "ports", NULL };
@@ -355,7 +357,8 @@ app_check_deps(struct app_ctx *c, const json_t *body, json_t *out)
 static void
 app_check_scalars(struct app_ctx *c, const json_t *body, json_t *out)
 {
-	json_int_t instances, backoff, maxdelay, grace;
+	json_int_t instances, backoff, maxdelay, grace, attempts, reset, alerts;
+	json_int_t window;
 	double cpus, mem, disk, factor;
 	const char *user, *kill;
 
@@ -366,9 +369,19 @@ app_check_scalars(struct app_ctx *c, const json_t *body, json_t *out)
 	app_get_num(c, body, "", "mem", 0, 1e12, 128, &mem);
 	app_get_num(c, body, "", "disk", 0, 1e12, 0, &disk);
 	app_get_int(c, body, "", "backoffSeconds", 0, 86400 * 365, 1, &backoff);
-	app_get_num(c, body, "", "backoffFactor", 1, 1e6, 1.15, &factor);
+	/*
+	 * 1, 2, 4, 8, 16 s, then no more: the design brief's back-off, where
+	 * Marathon has a factor of 1.15 and no end.
+	 */
+	app_get_num(c, body, "", "backoffFactor", 1, 1e6, 2, &factor);
 	app_get_int(c, body, "", "maxLaunchDelaySeconds", 0, 86400 * 365, 3600,
 	    &maxdelay);
+	app_get_int(c, body, "", "maxLaunchAttempts", 0, 1000000, 5, &attempts);
+	app_get_int(c, body, "", "backoffResetSeconds", 0, 86400 * 365, 600,
+	    &reset);
+	app_get_int(c, body, "", "alertFailures", 0, 1000000, 3, &alerts);
+	app_get_int(c, body, "", "alertWindowSeconds", 1, 86400 * 365, 300,
+	    &window);
 	app_get_enum(c, body, "", "killSelection", app_kill_selections,
 	    "YOUNGEST_FIRST", &kill);
 	app_get_int(c, body, "", "taskKillGracePeriodSeconds", 0, 86400, 5,
@@ -380,6 +393,10 @@ app_check_scalars(struct app_ctx *c, const json_t *body, json_t *out)
 	app_set(c, out, "backoffSeconds", json_integer(backoff));
 	app_set(c, out, "backoffFactor", json_real(factor));
 	app_set(c, out, "maxLaunchDelaySeconds", json_integer(maxdelay));
+	app_set(c, out, "maxLaunchAttempts", json_integer(attempts));
+	app_set(c, out, "backoffResetSeconds", json_integer(reset));
+	app_set(c, out, "alertFailures", json_integer(alerts));
+	app_set(c, out, "alertWindowSeconds", json_integer(window));
 	app_set(c, out, "killSelection", json_string(kill));
 	app_set(c, out, "taskKillGracePeriodSeconds", json_integer(grace));
 }

@@ -13,8 +13,10 @@
 
 static const char *const app_hc_protocols[] = {
 	"HTTP", "HTTPS", "TCP", "COMMAND", "MESOS_HTTP", "MESOS_HTTPS",
-	"MESOS_TCP", NULL
+	"MESOS_TCP", "SCRIPT", NULL
 };
+static const char *const app_hc_commands[] = { "COMMAND", "SCRIPT", NULL };
+static const char *const app_hc_tcp[] = { "TCP", "MESOS_TCP", NULL };
 static const char *const app_hc_http[] = {
 	"HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS", NULL
 };
@@ -55,6 +57,54 @@ app_hc_port(struct app_ctx *c, const json_t *hc, const char *pfx,
 	app_set(c, clean, "portIndex", json_integer(idx));
 }
 
+/*
+ * stadion's own fields: httpStatuses and expectBody (HTTP), send and
+ * expect (TCP); each refused on the other protocols.
+ */
+static void
+app_hc_extensions(struct app_ctx *c, const json_t *hc, const char *pfx,
+    json_t *clean, int http, int tcp)
+{
+	static const char *const text[][2] = {
+		{ "expectBody", "h" }, { "send", "t" }, { "expect", "t" },
+	};
+	const json_t *st = json_object_get(hc, "httpStatuses"), *v;
+	char sub[APP_PTR_MAX], el[APP_PTR_MAX];
+	json_t *list;
+	const char *s;
+	size_t i;
+
+	app_ptr(sub, sizeof(sub), pfx, "httpStatuses");
+	if (st && !http) {
+		app_err(c, sub, "only HTTP and HTTPS health checks have it");
+	} else if (st && (!json_is_array(st) || json_array_size(st) == 0)) {
+		app_err(c, sub, "must be a non-empty array of HTTP statuses");
+	} else if (st) {
+		list = json_array();
+		json_array_foreach(st, i, v) {
+			app_ptr_idx(el, sizeof(el), sub, i);
+			if (!json_is_integer(v) || json_integer_value(v) < 100 ||
+			    json_integer_value(v) > 599)
+				app_err(c, el, "must be an HTTP status, 100 to "
+				    "599");
+			else
+				app_append(c, list, json_integer(
+				    json_integer_value(v)));
+		}
+		app_set(c, clean, "httpStatuses", list);
+	}
+	for (i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+		if (json_object_get(hc, text[i][0]) == NULL)
+			continue;
+		app_ptr(sub, sizeof(sub), pfx, text[i][0]);
+		if (text[i][1][0] == 'h' ? !http : !tcp)
+			app_err(c, sub, "only %s health checks have it",
+			    text[i][1][0] == 'h' ? "HTTP and HTTPS" : "TCP");
+		else if (app_get_str(c, hc, pfx, text[i][0], NULL, &s) && s)
+			app_set(c, clean, text[i][0], json_string(s));
+	}
+}
+
 static json_t *
 app_health_check(struct app_ctx *c, const json_t *hc, const char *pfx,
     const struct app_net *net)
@@ -62,13 +112,14 @@ app_health_check(struct app_ctx *c, const json_t *hc, const char *pfx,
 	static const char *const keys[] = {
 		"protocol", "path", "portIndex", "port", "command",
 		"gracePeriodSeconds", "intervalSeconds", "timeoutSeconds",
-		"maxConsecutiveFailures", "delaySeconds", "ignoreHttp1xx", NULL
+		"maxConsecutiveFailures", "delaySeconds", "ignoreHttp1xx",
+		"httpStatuses", "expectBody", "send", "expect", NULL
 	};
 	json_int_t grace, interval, timeout, failures, delay;
 	const char *proto, *path, *value = NULL;
 	char sub[APP_PTR_MAX];
 	json_t *clean, *cmd;
-	int http, ignore;
+	int http, tcp, ignore;
 
 	if (!json_is_object(hc)) {
 		app_err(c, pfx, "must be an object");
@@ -77,14 +128,20 @@ app_health_check(struct app_ctx *c, const json_t *hc, const char *pfx,
 	app_keys(c, hc, pfx, keys);
 	app_get_enum(c, hc, pfx, "protocol", app_hc_protocols, "HTTP", &proto);
 	http = app_in(proto, app_hc_http);
-	app_get_int(c, hc, pfx, "gracePeriodSeconds", 0, 86400 * 365, 300,
+	tcp = app_in(proto, app_hc_tcp);
+	/*
+	 * Not Marathon's 300/60/20/15: a hung instance is out of DNS within
+	 * interval + timeout (15 s) and a new one is in as soon as it answers
+	 * (health.h: checks every second until the first success).
+	 */
+	app_get_int(c, hc, pfx, "gracePeriodSeconds", 0, 86400 * 365, 30,
 	    &grace);
-	app_get_int(c, hc, pfx, "intervalSeconds", 0, 86400 * 365, 60,
+	app_get_int(c, hc, pfx, "intervalSeconds", 1, 86400 * 365, 10,
 	    &interval);
-	app_get_int(c, hc, pfx, "timeoutSeconds", 0, 86400 * 365, 20, &timeout);
+	app_get_int(c, hc, pfx, "timeoutSeconds", 1, 86400 * 365, 5, &timeout);
 	app_get_int(c, hc, pfx, "maxConsecutiveFailures", 0, 1000000, 3,
 	    &failures);
-	app_get_int(c, hc, pfx, "delaySeconds", 0, 86400 * 365, 15, &delay);
+	app_get_int(c, hc, pfx, "delaySeconds", 0, 86400 * 365, 0, &delay);
 	app_get_bool(c, hc, pfx, "ignoreHttp1xx", 0, &ignore);
 	app_get_str(c, hc, pfx, "path", "/", &path);
 	if ((clean = json_pack("{s:s}", "protocol", proto)) == NULL) {
@@ -97,12 +154,13 @@ app_health_check(struct app_ctx *c, const json_t *hc, const char *pfx,
 		    "path");
 	} else if (http)
 		app_set(c, clean, "path", json_string(path));
+	app_hc_extensions(c, hc, pfx, clean, http, tcp);
 	cmd = json_object_get(hc, "command");
 	app_ptr(sub, sizeof(sub), pfx, "command");
-	if (strcmp(proto, "COMMAND") != 0) {
+	if (!app_in(proto, app_hc_commands)) {
 		if (cmd)
-			app_err(c, sub, "only COMMAND health checks have a "
-			    "command");
+			app_err(c, sub, "only COMMAND and SCRIPT health checks "
+			    "have a command");
 		app_hc_port(c, hc, pfx, net, clean);
 	} else if (!json_is_object(cmd) || !app_get_str(c, cmd, sub, "value",
 	    NULL, &value) || value == NULL) {

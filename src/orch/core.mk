@@ -4,7 +4,8 @@ libstadion_a_SOURCES += \
 	src/orch/orch.h src/orch/ctr_process.h src/orch/ctr_docker.h \
 	src/orch/orch.c src/orch/orch_int.h src/orch/orch_db.c \
 	src/orch/orch_task.c src/orch/orch_plan.c src/orch/orch_api.c \
-	src/orch/orch_json.c
+	src/orch/orch_json.c src/orch/orch_health.c src/orch/orch_event.c \
+	src/orch/orch_adopt.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_orch

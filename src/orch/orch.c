@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "dns/name.h"
+#include "health/health.h"
 #include "orch/ctr_docker.h"
 #include "orch/ctr_process.h"
 #include "orch/orch_int.h"
@@ -59,6 +60,21 @@ orch_format_ms(int64_t ms, char *out, size_t size)
 	gmtime_r(&sec, &tm);
 	n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out + n, size - n, ".%03dZ", (int)(ms % 1000));
+}
+
+double
+orch_wall(void)
+{
+	return (double)orch_now_ms() / 1000.0;
+}
+
+void
+orch_format_time(double wall, char *out, size_t size)
+{
+	if (wall <= 0)
+		*out = '\0';
+	else
+		orch_format_ms((int64_t)(wall * 1000.0), out, size);
 }
 
 void
@@ -324,7 +340,7 @@ orch_sync(struct orch_driver *dv)
 }
 
 static void
-orch_event(const struct ctr_event *ev, void *arg)
+orch_ctr_event(const struct ctr_event *ev, void *arg)
 {
 	struct orch_driver *dv = arg;
 	struct orch *o = dv->o;
@@ -339,8 +355,10 @@ orch_event(const struct ctr_event *ev, void *arg)
 		dv->synced = 0;
 		TAILQ_FOREACH(a, &o->apps, entry)
 			TAILQ_FOREACH(t, &a->tasks, entry)
-				if (t->drv == dv->idx)
+				if (t->drv == dv->idx && !t->lost) {
 					t->lost = 1;
+					orch_event_status(t, "engine unreachable");
+				}
 		return;
 	case CTR_EV_RECONNECTED:
 		log_notice("orch: the %s engine is back", ctr_name(dv->ctr));
@@ -398,7 +416,7 @@ orch_driver(struct orch *o, enum orch_drv d)
 		dv->failed = 1;
 		return NULL;
 	}
-	if (ctr_events(dv->ctr, orch_event, dv) != ST_OK)
+	if (ctr_events(dv->ctr, orch_ctr_event, dv) != ST_OK)
 		log_warnx("orch: %s: cannot follow its events",
 		    ctr_name(dv->ctr));
 	if (o->started)
@@ -452,6 +470,12 @@ orch_port_free(uint16_t port, void *arg)
 	return !busy;
 }
 
+struct bus *
+orch_bus(struct orch *o)
+{
+	return o->bus;
+}
+
 void
 orch_error_clear(struct orch_error *e)
 {
@@ -495,6 +519,7 @@ orch_new(struct event_base *base, struct store *st, struct registry *reg,
 	}
 	o->drv[ORCH_DRV_PROCESS].ctr = p->process_ctr;
 	o->drv[ORCH_DRV_DOCKER].ctr = p->docker_ctr;
+	o->bus = p->bus;
 	o->state_dir = orch_dup(p->state_dir, &nomem);
 	o->host = orch_dup(p->host, &nomem);
 	o->framework_id = orch_dup(p->framework_id ? p->framework_id :
@@ -517,7 +542,8 @@ orch_new(struct event_base *base, struct store *st, struct registry *reg,
 	o->port_min = p->port_min;
 	o->port_max = p->port_max;
 	if ((err = ports_new(p->port_min, p->port_max, &o->ports)) != ST_OK ||
-	    (err = store_reader_new(st, &o->reader)) != ST_OK)
+	    (err = store_reader_new(st, &o->reader)) != ST_OK ||
+	    (err = health_new(base, &o->health)) != ST_OK)
 		goto fail;
 	ports_set_probe(o->ports, orch_port_free, NULL);
 	*out = o;
@@ -610,12 +636,13 @@ orch_start(struct orch *o)
 	log_notice("orch: %zu apps and %zu tasks in the store", napps, ntasks);
 	o->started = 1;
 	for (int d = 0; d < ORCH_DRV__COUNT; d++) {
-		if (o->drv[d].ctr) {
-			if (ctr_events(o->drv[d].ctr, orch_event, &o->drv[d]) !=
-			    ST_OK)
+		struct orch_driver *dv = &o->drv[d];
+
+		if (dv->ctr) {
+			if (ctr_events(dv->ctr, orch_ctr_event, dv) != ST_OK)
 				log_warnx("orch: %s: cannot follow its events",
-				    ctr_name(o->drv[d].ctr));
-			orch_sync(&o->drv[d]);
+				    ctr_name(dv->ctr));
+			orch_sync(dv);
 		}
 	}
 	orch_driver(o, ORCH_DRV_PROCESS);
@@ -637,6 +664,7 @@ orch_free(struct orch *o)
 		ctr_free(o->drv[d].ctr);
 	while ((a = TAILQ_FIRST(&o->apps)) != NULL)
 		orch_app_forget(a);
+	health_free(o->health);
 	if (o->kick_ev)
 		event_free(o->kick_ev);
 	if (o->delay_ev)

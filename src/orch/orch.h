@@ -22,6 +22,7 @@
 struct event_base;
 struct registry;
 struct store;
+struct bus;
 struct ctr;
 struct orch;
 
@@ -40,6 +41,8 @@ struct orch_params {
 	 * NULL: made on first use. The orchestrator frees them.
 	 */
 	struct ctr *process_ctr, *docker_ctr;
+	/* Where Marathon's events go (util/bus.h), or NULL. */
+	struct bus *bus;
 };
 
 /*
@@ -134,5 +137,21 @@ int orch_deployment_cancel(struct orch *o, const char *id, int force,
 
 /* GET /v2/info: name, version, frameworkId, leader, marathon_config... */
 int orch_info_json(struct orch *o, json_t **out);
+
+/*
+ * GET /v2/queue: {"queue": [{"count", "delay": {"timeLeftSeconds",
+ * "overdue"}, "since", "launchesStopped", "failures", "app"}]}, the apps
+ * that want launches now, delayed by the back-off or not.
+ */
+int orch_queue_json(struct orch *o, json_t **out);
+/*
+ * DELETE /v2/queue/{id}/delay: forget the app's failures, its delay and a
+ * stop after maxLaunchAttempts. ST_ENOTFOUND (e->message) when the app is
+ * not in the queue.
+ */
+int orch_queue_reset(struct orch *o, const char *id, struct orch_error *e);
+
+/* The bus the orchestrator publishes on (the API adds api_post_event). */
+struct bus *orch_bus(struct orch *o);
 
 #endif

@@ -180,10 +180,18 @@ oa_commit(struct oa_change *c, struct orch_error *e)
 		    "change: %s", st_strerror(err));
 		return err;
 	}
-	if (c->drop_dep)
+	if (c->drop_dep) {
+		/* Replaced or cancelled: it did not get where it was sent. */
+		orch_deployment_event(o, json_object_get(o->deployments,
+		    c->drop_dep), "deployment_failed", c->dep ?
+		    "replaced by a new deployment" : "cancelled");
 		json_object_del(o->deployments, c->drop_dep);
-	if (c->dep && (id = json_string_value(json_object_get(c->dep, "id"))))
+	}
+	if (c->dep && (id = json_string_value(json_object_get(c->dep,
+	    "id")))) {
 		json_object_set(o->deployments, id, (json_t *)c->dep);
+		orch_deployment_event(o, c->dep, "deployment_info", NULL);
+	}
 	return ST_OK;
 }
 
@@ -241,8 +249,7 @@ oa_create(struct orch *o, json_t *def, json_t **out, struct orch_error *e)
 		goto out;
 	}
 	a->def = json_incref(def);
-	a->failures = 0;
-	a->delay_until = 0;
+	orch_failure_reset(a);
 	log_notice("orch: app %s created (version %s)", id, v);
 	if ((*out = orch_json_app(a, 1)) == NULL)
 		err = ST_ENOMEM;
@@ -313,10 +320,8 @@ oa_change(struct orch_app *a, json_t *def, int restart, const char *config_v,
 		goto out;
 	json_decref(a->def);
 	a->def = json_incref(def);
-	if (!scale_only) {
-		a->failures = 0;
-		a->delay_until = 0;
-	}
+	if (!scale_only)
+		orch_failure_reset(a);
 	log_notice("orch: app %s: %s to version %s", a->id, scale_only ?
 	    "scaling" : "new config", v);
 	*out = orch_json_result(v, json_string_value(json_object_get(c.dep,

@@ -5,9 +5,13 @@
  * orch.c          life cycle, the drivers, their events, adoption (sync)
  * orch_db.c       the LMDB records: apps, versions, tasks, deployments
  * orch_task.c     one task's pipeline: create, start, publish, stop, remove
+ * orch_adopt.c    tasks loaded from LMDB and matched with the drivers
  * orch_plan.c     the reconciler: what each app needs, deployments' ends
  * orch_api.c      the requests of orch.h that change apps and tasks
  * orch_json.c     the read views: AppInfo, Task, Deployment, info
+ * orch_health.c   health checks of running tasks, and what they change
+ * orch_event.c    the events published on the bus, back-off and alerts
+ *                 bookkeeping, the launch queue
  *
  * Memory mirrors LMDB: every change is written first, and memory follows
  * only once the write committed, so a failed write changes nothing.
@@ -32,6 +36,7 @@
 #define ORCH_PORTS_MAX 64
 #define ORCH_KEY_MAX (APP_ID_MAX + ORCH_TASK_ID_MAX + 2)
 #define ORCH_RESYNC_S 30	/* a full list of each driver this often */
+#define ORCH_ALERT_MAX 64	/* failures remembered for the alert window */
 
 enum orch_drv {
 	ORCH_DRV_PROCESS = 0,
@@ -50,6 +55,14 @@ enum orch_tstate {
 	OT_RUNNING,	/* started and published in DNS */
 	OT_STOPPING,	/* unpublished; stop sent or to be sent */
 	OT_REMOVING,	/* ended; the driver's remains are being removed */
+};
+
+/* What DNS knows of a task's health (the registry instance's "health"). */
+enum orch_health {
+	OH_NONE = 0,	/* the app has no health checks: served when running */
+	OH_STARTING,	/* checks have not passed yet: not served */
+	OH_HEALTHY,
+	OH_UNHEALTHY,
 };
 
 enum orch_op {
@@ -79,6 +92,9 @@ struct orch_task {
 	uint16_t ports[ORCH_PORTS_MAX];
 	size_t n_ports;
 	int grace;		/* taskKillGracePeriodSeconds at launch */
+	enum orch_health health;
+	struct health_watch *hw;	/* its checks, while it runs */
+	double started_wall;	/* wall clock seconds it started running */
 	int kill;		/* asked to go: stop, do not replace */
 	int exited;		/* the driver saw it end (or lose it) */
 	int exit_code;
@@ -102,6 +118,11 @@ struct orch_app {
 	json_t *last_failure;	/* Marathon's lastTaskFailure, or NULL */
 	unsigned failures;	/* in a row, for the launch back-off */
 	double delay_until;	/* monotonic; no launch before */
+	int stopped;		/* maxLaunchAttempts used up: no launch */
+	double fail_times[ORCH_ALERT_MAX];	/* monotonic, a ring */
+	unsigned n_fail_times;
+	double alerted;		/* monotonic time of the last alert */
+	double queued_since;	/* wall clock: since it waits for launches */
 	int waiting_deps;	/* logged once while dependencies are not up */
 };
 
@@ -129,6 +150,8 @@ struct orch {
 	struct orch_driver drv[ORCH_DRV__COUNT];
 	struct ports *ports;
 	uint16_t port_min, port_max;
+	struct health *health;
+	struct bus *bus;
 	struct orch_app_list apps;
 	json_t *deployments;	/* deployment id -> stored deployment */
 	char *leader;
@@ -146,6 +169,10 @@ struct orch {
 void orch_kick(struct orch *o);
 /* Monotonic time in seconds. */
 double orch_mono(void);
+/* Wall clock time in seconds. */
+double orch_wall(void);
+/* A wall clock time (seconds) as ISO 8601; "" for 0. */
+void orch_format_time(double wall, char *out, size_t size);
 /* The driver of app definition def (docker for DOCKER containers). */
 enum orch_drv orch_app_drv(const json_t *def);
 /* The driver's containerizer, made on first use; NULL if it cannot be. */
@@ -185,12 +212,35 @@ int orch_db_version(struct orch *o, const char *id, const char *version,
 
 /* orch_task.c */
 
+/* What orch_task_write changes besides memory. */
+enum {
+	W_PUT = 1,		/* store the record of the new state */
+	W_DEL = 2,		/* remove the record */
+	W_PUBLISH = 4,		/* into DNS */
+	W_UNPUBLISH = 8,	/* out of DNS */
+};
+/*
+ * Store t's move to next (a changed copy of t, or t itself) with what
+ * (W_*), in one transaction; memory follows only when it committed (then
+ * the status event, and the health checks start or stop). ST_OK, or the
+ * error, logged.
+ */
+int orch_task_write(struct orch_task *t, struct orch_task *next, int what);
+
 /* A new task of app a (at its current version), recorded: ST_EFULL etc. */
 int orch_task_launch(struct orch_app *a);
 /* Ask task t to go (unpublish, stop, remove); a no-op if it is going. */
 void orch_task_kill(struct orch_task *t);
 /* Move t along its pipeline as far as it can go now. */
 void orch_task_step(struct orch_task *t);
+/*
+ * Store t's health h (its record and DNS, one transaction); ST_OK or the
+ * error, logged.
+ */
+int orch_task_set_health(struct orch_task *t, enum orch_health h);
+
+/* orch_adopt.c */
+
 /*
  * What a sync found of t: info NULL when its driver does not have it.
  * Adopts a running instance (RUNNING, published) or notes its end.
@@ -207,6 +257,50 @@ int orch_task_current(const struct orch_task *t);
 /* Marathon's state name of t: "TASK_RUNNING", ... */
 const char *orch_task_state_name(const struct orch_task *t);
 void orch_task_free(struct orch_task *t);
+
+/* orch_health.c */
+
+/* Start the checks of a task that runs (no-op without checks or if on). */
+void orch_health_start(struct orch_task *t);
+/* Stop them (no-op when off). */
+void orch_health_stop(struct orch_task *t);
+/* "none", "starting", "healthy", "unhealthy"; and back (ST_EFORMAT). */
+const char *orch_health_name(enum orch_health h);
+int orch_health_parse(const char *s, enum orch_health *out);
+/* 1 when t runs and may be sent traffic (healthy, or without checks). */
+int orch_task_healthy(const struct orch_task *t);
+
+/* orch_event.c */
+
+/* Publish a status_update_event of t with its state now. */
+void orch_event_status(struct orch_task *t, const char *message);
+/* Publish event of type (taken) on the bus. */
+void orch_event(struct orch *o, const char *type, json_t *event);
+/*
+ * A deployment's event: deployment_info (its plan and current step),
+ * deployment_success, deployment_failed (with reason), each after the
+ * step event Marathon sends with it. d NULL: nothing.
+ */
+void orch_deployment_event(struct orch *o, const json_t *d,
+    const char *type, const char *reason);
+/*
+ * A task of a failed: count it for the back-off (reset when the task had
+ * run backoffResetSeconds), the alert window (alertFailures within
+ * alertWindowSeconds: an alert) and maxLaunchAttempts (used up: launches
+ * stop). Schedules the next launch.
+ */
+void orch_failure(struct orch_app *a, double ran_s, const char *cause);
+/* Forget a's failures, delay and stop (new config, or the queue reset). */
+void orch_failure_reset(struct orch_app *a);
+/*
+ * Pure parts of orch_failure, for tests with a clock of their own: the
+ * delay before the launch after failure n (1-based) of app definition
+ * def, < 0 once maxLaunchAttempts are used up; and, counting one more
+ * failure of a at now, the failures within the alert window when an
+ * alert is due (at most one a window), else 0.
+ */
+double orch_backoff_delay(const json_t *def, unsigned n);
+unsigned orch_alert_count(struct orch_app *a, double now);
 
 /* orch_plan.c */
 
@@ -227,8 +321,8 @@ void orch_plan_counts(const struct orch_plan_in *in,
     struct orch_plan_out *out);
 /* One reconcile pass over every app. */
 void orch_plan_run(struct orch *o);
-/* Launch back-off after a failed task of a (schedules the retry). */
-void orch_plan_failed(struct orch_app *a, double ran_s);
+/* Launches app a still wants now (0 when none or not decided yet). */
+unsigned orch_plan_wanted(const struct orch_app *a);
 
 /* orch_json.c */
 

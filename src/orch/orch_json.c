@@ -11,27 +11,29 @@
 
 #include <jansson.h>
 
+#include "health/health.h"
 #include "orch/orch_int.h"
 #include "util/error.h"
 
 json_t *
 orch_json_task(const struct orch_task *t)
 {
-	json_t *ports = json_array(), *v;
+	json_t *ports = json_array(), *v, *hc;
 
 	if (ports == NULL)
 		return NULL;
 	for (size_t i = 0; i < t->n_ports; i++)
 		json_array_append_new(ports, json_integer(t->ports[i]));
+	hc = t->hw ? health_watch_json(t->hw) : json_array();
 	v = json_pack("{s:s,s:s,s:s,s:s,s:o,s:[],s:[{s:s,s:s}],s:s,s:s,"
-	    "s:o,s:s,s:[],s:[]}",
+	    "s:o,s:s,s:o,s:[]}",
 	    "id", t->id, "appId", t->app->id, "host", t->o->host,
 	    "slaveId", t->o->framework_id, "ports", ports, "servicePorts",
 	    "ipAddresses", "ipAddress", t->o->host, "protocol",
 	    strchr(t->o->host, ':') ? "IPv6" : "IPv4",
 	    "state", orch_task_state_name(t), "stagedAt", t->staged_at,
 	    "startedAt", t->started_at[0] ? json_string(t->started_at) :
-	    json_null(), "version", t->version, "healthCheckResults",
+	    json_null(), "version", t->version, "healthCheckResults", hc,
 	    "localVolumes");
 	return v;
 }
@@ -41,7 +43,7 @@ orch_json_app(const struct orch_app *a, int with_tasks)
 {
 	const struct orch_task *t;
 	json_t *app, *tasks = NULL, *deps, *d;
-	json_int_t staged = 0, running = 0;
+	json_int_t staged = 0, running = 0, healthy = 0, unhealthy = 0;
 	int bad;
 
 	if ((app = json_deep_copy(a->def)) == NULL)
@@ -57,20 +59,19 @@ orch_json_app(const struct orch_app *a, int with_tasks)
 			continue;
 		staged += t->state < OT_RUNNING;
 		running += t->state == OT_RUNNING && !t->kill;
+		healthy += t->health == OH_HEALTHY && orch_task_healthy(t);
+		unhealthy += t->health == OH_UNHEALTHY &&
+		    t->state == OT_RUNNING && !t->kill;
 		if (tasks)
 			bad = json_array_append_new(tasks, orch_json_task(t));
 	}
-	/*
-	 * Marathon counts no task healthy in an app without health checks;
-	 * with them, until stadion runs the checks, a running task counts.
-	 */
+	/* As Marathon: no task is healthy in an app without health checks. */
 	if (bad ||
 	    json_object_set_new(app, "tasksStaged", json_integer(staged)) ||
 	    json_object_set_new(app, "tasksRunning", json_integer(running)) ||
-	    json_object_set_new(app, "tasksHealthy", json_integer(
-	    json_array_size(json_object_get(a->def, "healthChecks")) ?
-	    running : 0)) ||
-	    json_object_set_new(app, "tasksUnhealthy", json_integer(0)) ||
+	    json_object_set_new(app, "tasksHealthy", json_integer(healthy)) ||
+	    json_object_set_new(app, "tasksUnhealthy",
+	    json_integer(unhealthy)) ||
 	    (a->last_failure && json_object_set(app, "lastTaskFailure",
 	    a->last_failure))) {
 		json_decref(app);

@@ -6,9 +6,9 @@
  * deployments whose app got where it was sent. Passes run on the loop
  * after anything changed (orch_kick), so they never nest.
  *
- * A task counts as healthy while it is running (health checks refine
- * this later); tasks that do not run yet serve nobody, so they may always
- * be stopped first.
+ * A task counts as healthy while it runs and its health checks (if any)
+ * pass; tasks that do not run yet serve nobody, so they may always be
+ * stopped first.
  */
 #include "config.h"
 
@@ -25,8 +25,6 @@
 #include "util/error.h"
 #include "util/log.h"
 
-/* A task that ran this long resets the app's back-off. */
-#define OP_BACKOFF_RESET_S 600.0
 /* Retry after a launch that found no free port. */
 #define OP_NO_PORT_RETRY_S 5.0
 /*
@@ -69,30 +67,6 @@ orch_plan_counts(const struct orch_plan_in *in, struct orch_plan_out *out)
 		    running - min_healthy : in->old_run;
 }
 
-void
-orch_plan_failed(struct orch_app *a, double ran_s)
-{
-	double base, factor, max, delay;
-
-	if (a->def == NULL)
-		return;
-	if (ran_s >= OP_BACKOFF_RESET_S)
-		a->failures = 0;
-	a->failures++;
-	base = json_number_value(json_object_get(a->def, "backoffSeconds"));
-	factor = json_number_value(json_object_get(a->def, "backoffFactor"));
-	max = json_number_value(json_object_get(a->def,
-	    "maxLaunchDelaySeconds"));
-	delay = base * pow(factor < 1 ? 1 : factor, a->failures - 1);
-	if (delay > max)
-		delay = max;
-	a->delay_until = orch_mono() + delay;
-	if (delay > 0)
-		log_notice("orch: %s: next launch in %.1f s (failure %u)", a->id,
-		    delay, a->failures);
-	orch_kick(a->o);
-}
-
 /*
  * Order of going: tasks that do not run yet first, then by killSelection
  * (YOUNGEST_FIRST: the latest started first). Returns < 0 when x goes
@@ -104,8 +78,8 @@ op_kill_order(const struct orch_task *x, const struct orch_task *y,
 {
 	int c;
 
-	if ((x->state == OT_RUNNING) != (y->state == OT_RUNNING))
-		return x->state == OT_RUNNING ? 1 : -1;
+	if (orch_task_healthy(x) != orch_task_healthy(y))
+		return orch_task_healthy(x) ? 1 : -1;
 	c = strcmp(x->started_at[0] ? x->started_at : x->staged_at,
 	    y->started_at[0] ? y->started_at : y->staged_at);
 	return oldest_first ? c : -c;
@@ -154,7 +128,7 @@ op_deps_ready(struct orch_app *a)
 			goto wait;
 		running = 0;
 		TAILQ_FOREACH(t, &b->tasks, entry)
-			running += t->state == OT_RUNNING && orch_task_alive(t);
+			running += orch_task_healthy(t);
 		if (running < json_integer_value(json_object_get(b->def,
 		    "instances")))
 			goto wait;
@@ -222,14 +196,76 @@ op_finish(struct orch_app *a, const char *service)
 		    a->id, st_strerror(err));
 		return err;
 	}
+	if (service)
+		orch_event(a->o, "app_terminated_event", json_pack("{s:s}",
+		    "appId", a->id));
 	if (e.dep_id) {
 		log_notice("orch: deployment %s of %s finished", e.dep_id,
 		    a->id);
+		orch_deployment_event(a->o, d, "deployment_success", NULL);
 		json_object_del(a->o->deployments, e.dep_id);
 		/* Apps that depend on this one may go on now. */
 		orch_kick(a->o);
 	}
 	return ST_OK;
+}
+
+/*
+ * The numbers of a live app's tasks and what a pass would do with them;
+ * returns how many tasks are on their way out.
+ */
+static unsigned
+op_counts(const struct orch_app *a, struct orch_plan_in *in,
+    struct orch_plan_out *out)
+{
+	const struct orch_task *t;
+	const json_t *us = json_object_get(a->def, "upgradeStrategy");
+	unsigned leftovers = 0;
+
+	memset(in, 0, sizeof(*in));
+	TAILQ_FOREACH(t, &a->tasks, entry) {
+		if (!orch_task_alive(t)) {
+			leftovers++;
+			continue;
+		}
+		if (orch_task_current(t)) {
+			in->cur++;
+			in->cur_run += orch_task_healthy(t);
+		} else {
+			in->old++;
+			in->old_run += orch_task_healthy(t);
+		}
+	}
+	in->n = (unsigned)json_integer_value(json_object_get(a->def,
+	    "instances"));
+	in->min_health = json_number_value(json_object_get(us,
+	    "minimumHealthCapacity"));
+	in->max_over = json_number_value(json_object_get(us,
+	    "maximumOverCapacity"));
+	orch_plan_counts(in, out);
+	return leftovers;
+}
+
+unsigned
+orch_plan_wanted(const struct orch_app *a)
+{
+	struct orch_plan_in in;
+	struct orch_plan_out out;
+
+	if (a->def == NULL)
+		return 0;
+	op_counts(a, &in, &out);
+	return out.launch;
+}
+
+/* Since when a waits for launches (GET /v2/queue's "since"). */
+static void
+op_queued(struct orch_app *a, unsigned launch)
+{
+	if (launch == 0)
+		a->queued_since = 0;
+	else if (a->queued_since == 0)
+		a->queued_since = orch_wall();
 }
 
 /*
@@ -242,7 +278,6 @@ op_app(struct orch_app *a, double now, double *next_launch,
 {
 	struct orch_plan_in in;
 	struct orch_plan_out out;
-	const json_t *us;
 	struct orch_task *t, *tnext;
 	unsigned leftovers = 0;
 	int err;
@@ -259,30 +294,12 @@ op_app(struct orch_app *a, double now, double *next_launch,
 			orch_app_forget(a);
 		return;
 	}
-	memset(&in, 0, sizeof(in));
-	TAILQ_FOREACH(t, &a->tasks, entry) {
-		if (!orch_task_alive(t)) {
-			leftovers++;
-			continue;
-		}
-		if (orch_task_current(t)) {
-			in.cur++;
-			in.cur_run += t->state == OT_RUNNING;
-		} else {
-			in.old++;
-			in.old_run += t->state == OT_RUNNING;
-		}
-	}
-	in.n = (unsigned)json_integer_value(json_object_get(a->def,
-	    "instances"));
-	us = json_object_get(a->def, "upgradeStrategy");
-	in.min_health = json_number_value(json_object_get(us,
-	    "minimumHealthCapacity"));
-	in.max_over = json_number_value(json_object_get(us,
-	    "maximumOverCapacity"));
-	orch_plan_counts(&in, &out);
+	leftovers = op_counts(a, &in, &out);
 	op_kill(a, out.kill_cur, 1);
 	op_kill(a, out.kill_old, 0);
+	op_queued(a, out.launch);
+	if (out.launch > 0 && a->stopped)
+		return;
 	if (out.launch > 0 && op_deps_ready(a)) {
 		if (now < a->delay_until) {
 			if (*next_launch == 0 || a->delay_until < *next_launch)

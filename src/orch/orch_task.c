@@ -33,13 +33,6 @@
 
 #define OT_RETRY_S 5		/* a failed driver call is tried again */
 
-enum {
-	W_PUT = 1,		/* store the record of the new state */
-	W_DEL = 2,		/* remove the record */
-	W_PUBLISH = 4,		/* into DNS */
-	W_UNPUBLISH = 8,	/* out of DNS */
-};
-
 static const char *const ot_state_names[] = {
 	[OT_NEW] = "new", [OT_CREATED] = "created", [OT_RUNNING] = "running",
 	[OT_STOPPING] = "stopping", [OT_REMOVING] = "stopping",
@@ -80,13 +73,15 @@ orch_task_state_name(const struct orch_task *t)
 	case OT_RUNNING:
 		return t->kill ? "TASK_KILLING" : "TASK_RUNNING";
 	case OT_STOPPING:
-		return "TASK_KILLING";
+		if (t->kill)
+			return "TASK_KILLING";
+		break;
 	case OT_REMOVING:
+		if (t->kill)
+			return "TASK_KILLED";
 		break;
 	}
-	if (t->kill)
-		return "TASK_KILLED";
-	return t->exit_code == 0 ? "TASK_FINISHED" : "TASK_FAILED";
+	return t->exit_code == 0 && !t->oom ? "TASK_FINISHED" : "TASK_FAILED";
 }
 
 json_t *
@@ -101,12 +96,13 @@ orch_task_record(const struct orch_task *t)
 			json_decref(ports);
 			return NULL;
 		}
-	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:i}",
+	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:i,s:s}",
 	    "id", t->id, "appId", t->app->id, "version", t->version,
 	    "configVersion", t->config_version, "stagedAt", t->staged_at,
 	    "startedAt", t->started_at, "handle", t->handle,
 	    "driver", ot_drv_names[t->drv], "state", ot_state_names[t->state],
-	    "ports", ports, "kill", t->kill, "grace", t->grace);
+	    "ports", ports, "kill", t->kill, "grace", t->grace, "health",
+	    orch_health_name(t->health));
 	return rec;
 }
 
@@ -206,7 +202,7 @@ ot_instance(const struct orch_task *t)
 	inst = json_pack("{s:s,s:s,s:o,s:i,s:[],s:{s:s,s:s},s:s}", "id", t->id,
 	    "address", t->o->host, "ports", ports, "weight", 1, "tags",
 	    "metadata", "appId", t->app->id, "version", t->version,
-	    "health", "none");
+	    "health", orch_health_name(t->health));
 	json_decref(def);
 	return inst;
 fail:
@@ -215,12 +211,8 @@ fail:
 	return NULL;
 }
 
-/*
- * Store t's move to next (a changed copy); memory follows only when the
- * write committed. ST_OK, or the error after logging it.
- */
-static int
-ot_write(struct orch_task *t, struct orch_task *next, int what)
+int
+orch_task_write(struct orch_task *t, struct orch_task *next, int what)
 {
 	struct ot_change c;
 	int err;
@@ -242,13 +234,34 @@ ot_write(struct orch_task *t, struct orch_task *next, int what)
 	}
 	t->changed = orch_mono();
 	if (next != t) {
+		enum orch_tstate was = t->state;
+
 		t->state = next->state;
 		memcpy(t->handle, next->handle, sizeof(t->handle));
 		memcpy(t->started_at, next->started_at, sizeof(t->started_at));
 		t->started_mono = next->started_mono;
+		t->started_wall = next->started_wall;
 		t->kill = next->kill;
+		t->health = next->health;
+		if (t->state != was)
+			orch_event_status(t, NULL);
 	}
+	if (t->state == OT_RUNNING && !t->kill)
+		orch_health_start(t);
+	else
+		orch_health_stop(t);
 	return ST_OK;
+}
+
+int
+orch_task_set_health(struct orch_task *t, enum orch_health h)
+{
+	struct orch_task next = *t;
+
+	if (t->health == h)
+		return ST_OK;
+	next.health = h;
+	return orch_task_write(t, &next, W_PUT | W_PUBLISH);
 }
 
 /* The app's lastTaskFailure, from t's end. */
@@ -268,13 +281,14 @@ ot_note_failure(struct orch_task *t, const char *message)
 		t->app->last_failure = f;
 	}
 	log_warnx("orch: task %s of %s ended: %s", t->id, t->app->id, message);
-	orch_plan_failed(t->app, t->started_mono ? orch_mono() -
-	    (double)t->started_mono : 0);
+	orch_failure(t->app, t->started_mono ? orch_mono() -
+	    (double)t->started_mono : 0, message);
 }
 
 void
 orch_task_free(struct orch_task *t)
 {
+	orch_health_stop(t);
 	free(t);
 }
 
@@ -288,12 +302,16 @@ ot_finish(struct orch_task *t)
 
 	if (t->state == OT_RUNNING)
 		what |= W_UNPUBLISH;
-	if (ot_write(t, &next, what) != ST_OK) {
+	if (orch_task_write(t, &next, what) != ST_OK) {
 		t->write_failed = 1;
 		return;
 	}
 	ports_release(t->o->ports, t->ports, t->n_ports);
 	log_info("orch: task %s of %s is gone", t->id, a->id);
+	if (t->kill) {
+		t->state = OT_REMOVING;
+		orch_event_status(t, NULL);
+	}
 	TAILQ_REMOVE(&a->tasks, t, entry);
 	orch_task_free(t);
 	orch_kick(a->o);
@@ -314,7 +332,7 @@ ot_created(int err, const char *msg, const char *handle, void *arg)
 	}
 	snprintf(next.handle, sizeof(next.handle), "%s", handle);
 	next.state = OT_CREATED;
-	if (ot_write(t, &next, W_PUT) != ST_OK) {
+	if (orch_task_write(t, &next, W_PUT) != ST_OK) {
 		/* Unrecorded, it must not live on: remove it at once. */
 		snprintf(t->handle, sizeof(t->handle), "%s", handle);
 		t->state = OT_REMOVING;
@@ -339,13 +357,15 @@ ot_started(int err, const char *msg, void *arg)
 	}
 	orch_timestamp(next.started_at, sizeof(next.started_at));
 	next.started_mono = (time_t)orch_mono();
+	next.started_wall = orch_wall();
 	next.state = OT_RUNNING;
-	if (ot_write(t, &next, W_PUT | W_PUBLISH) != ST_OK) {
+	if (orch_task_write(t, &next, W_PUT | W_PUBLISH) != ST_OK) {
 		t->kill = 1;
 		ot_note_failure(t, "could not be published in DNS");
 	} else {
-		log_info("orch: task %s of %s is running and in DNS", t->id,
-		    t->app->id);
+		log_info("orch: task %s of %s is running%s", t->id,
+		    t->app->id, t->health == OH_NONE ? " and in DNS" :
+		    "; in DNS once healthy");
 		orch_kick(t->o);
 	}
 	orch_task_step(t);
@@ -451,7 +471,7 @@ ot_unpublish(struct orch_task *t)
 
 	next.state = OT_STOPPING;
 	next.kill = 1;
-	if (ot_write(t, &next, W_PUT | W_UNPUBLISH) != ST_OK)
+	if (orch_task_write(t, &next, W_PUT | W_UNPUBLISH) != ST_OK)
 		t->write_failed = 1;
 }
 
@@ -463,7 +483,7 @@ ot_exited(struct orch_task *t)
 	char text[128];
 
 	next.state = OT_STOPPING;
-	if (ot_write(t, &next, W_PUT | (t->state == OT_RUNNING ?
+	if (orch_task_write(t, &next, W_PUT | (t->state == OT_RUNNING ?
 	    W_UNPUBLISH : 0)) != ST_OK) {
 		t->write_failed = 1;
 		return;
@@ -592,6 +612,8 @@ orch_task_launch(struct orch_app *a)
 	t->drv = orch_app_drv(a->def);
 	t->grace = (int)json_integer_value(json_object_get(a->def,
 	    "taskKillGracePeriodSeconds"));
+	t->health = json_array_size(json_object_get(a->def, "healthChecks")) ?
+	    OH_STARTING : OH_NONE;
 	t->n_ports = n;
 	ot_declared(a->def, n, declared);
 	if ((err = ports_alloc(o->ports, n, declared, t->ports)) != ST_OK) {
@@ -607,134 +629,14 @@ orch_task_launch(struct orch_app *a)
 	    json_string_value(json_object_get(vi, "lastConfigChangeAt")));
 	orch_timestamp(t->staged_at, sizeof(t->staged_at));
 	t->state = OT_NEW;
-	if ((err = ot_write(t, t, W_PUT)) != ST_OK) {
+	if ((err = orch_task_write(t, t, W_PUT)) != ST_OK) {
 		ports_release(o->ports, t->ports, t->n_ports);
 		free(t);
 		return err;
 	}
 	TAILQ_INSERT_TAIL(&a->tasks, t, entry);
 	log_info("orch: launching task %s of %s", t->id, a->id);
+	orch_event_status(t, NULL);
 	orch_task_step(t);
-	return ST_OK;
-}
-
-void
-orch_task_synced(struct orch_task *t, const struct ctr_info *info)
-{
-	struct orch_task next;
-	struct tm tm;
-
-	t->lost = 0;
-	if (t->op != OP_NONE)
-		return;
-	if (info == NULL || info->state == CTR_S_EXITED ||
-	    info->state == CTR_S_GONE) {
-		/* A task never created is created by its next step. */
-		if (info == NULL && t->state == OT_NEW)
-			return;
-		t->exited = 1;
-		t->exit_code = info ? info->exit_code : -1;
-		t->oom = info ? info->oom : 0;
-		t->vanished = info == NULL || info->state == CTR_S_GONE;
-		return;
-	}
-	next = *t;
-	snprintf(next.handle, sizeof(next.handle), "%s", info->handle);
-	if (info->state == CTR_S_RUNNING && t->state < OT_RUNNING) {
-		next.state = OT_RUNNING;
-		if (info->started_at > 0 && gmtime_r(&info->started_at, &tm))
-			strftime(next.started_at, sizeof(next.started_at),
-			    "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-		else
-			orch_timestamp(next.started_at,
-			    sizeof(next.started_at));
-		next.started_mono = (time_t)orch_mono();
-		if (ot_write(t, &next, W_PUT | W_PUBLISH) == ST_OK)
-			log_info("orch: adopted running task %s of %s", t->id,
-			    t->app->id);
-		else
-			t->kill = 1;
-	} else if (info->state == CTR_S_CREATED && t->state == OT_NEW) {
-		next.state = OT_CREATED;
-		if (ot_write(t, &next, W_PUT) != ST_OK)
-			t->kill = 1;
-	} else if (info->state == CTR_S_CREATED && t->state == OT_RUNNING) {
-		t->exited = 1;
-		t->exit_code = -1;
-	} else if (t->handle[0] == '\0') {
-		memcpy(t->handle, next.handle, sizeof(t->handle));
-	}
-}
-
-static int
-ot_parse_state(const char *s, enum orch_tstate *out)
-{
-	static const struct { const char *name; enum orch_tstate st; } m[] = {
-		{ "new", OT_NEW }, { "created", OT_CREATED },
-		{ "running", OT_RUNNING }, { "stopping", OT_STOPPING },
-	};
-
-	for (size_t i = 0; s && i < sizeof(m) / sizeof(m[0]); i++)
-		if (strcmp(s, m[i].name) == 0) {
-			*out = m[i].st;
-			return ST_OK;
-		}
-	return ST_EFORMAT;
-}
-
-/* Copy string member key of rec into out, "" when absent. */
-static int
-ot_str(const json_t *rec, const char *key, char *out, size_t size)
-{
-	const char *s = json_string_value(json_object_get(rec, key));
-
-	return snprintf(out, size, "%s", s ? s : "") >= (int)size ?
-	    ST_EFORMAT : ST_OK;
-}
-
-int
-orch_task_restore(struct orch_app *a, const json_t *rec)
-{
-	struct orch_task *t;
-	const json_t *ports = json_object_get(rec, "ports"), *p;
-	const char *drv = json_string_value(json_object_get(rec, "driver"));
-	size_t i;
-
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return ST_ENOMEM;
-	t->o = a->o;
-	t->app = a;
-	if (ot_str(rec, "id", t->id, sizeof(t->id)) || t->id[0] == '\0' ||
-	    ot_str(rec, "handle", t->handle, sizeof(t->handle)) ||
-	    ot_str(rec, "version", t->version, sizeof(t->version)) ||
-	    ot_str(rec, "configVersion", t->config_version,
-	    sizeof(t->config_version)) ||
-	    ot_str(rec, "stagedAt", t->staged_at, sizeof(t->staged_at)) ||
-	    ot_str(rec, "startedAt", t->started_at, sizeof(t->started_at)) ||
-	    ot_parse_state(json_string_value(json_object_get(rec, "state")),
-	    &t->state) || json_array_size(ports) > ORCH_PORTS_MAX) {
-		log_errx("orch: a task record of %s is corrupt; ignored", a->id);
-		free(t);
-		return ST_OK;
-	}
-	t->drv = drv && strcmp(drv, "docker") == 0 ? ORCH_DRV_DOCKER :
-	    ORCH_DRV_PROCESS;
-	t->kill = json_is_true(json_object_get(rec, "kill")) ||
-	    a->def == NULL;
-	/* Records without one predate the field: the app's, else 5 s. */
-	t->grace = json_is_integer(json_object_get(rec, "grace")) ?
-	    (int)json_integer_value(json_object_get(rec, "grace")) :
-	    a->def ? (int)json_integer_value(json_object_get(a->def,
-	    "taskKillGracePeriodSeconds")) : 5;
-	if (t->started_at[0])
-		t->started_mono = (time_t)orch_mono();
-	json_array_foreach(ports, i, p) {
-		t->ports[t->n_ports] = (uint16_t)json_integer_value(p);
-		if (ports_take(a->o->ports, t->ports[t->n_ports]) != ST_OK)
-			log_warnx("orch: task %s: port %u is taken twice",
-			    t->id, t->ports[t->n_ports]);
-		t->n_ports++;
-	}
-	TAILQ_INSERT_TAIL(&a->tasks, t, entry);
 	return ST_OK;
 }

@@ -258,3 +258,24 @@ orch_info_json(struct orch *o, json_t **out)
 	fake_orch_record("orch_info_json", o, NULL);
 	return fake_orch_result(out, NULL);
 }
+
+int
+orch_queue_json(struct orch *o, json_t **out)
+{
+	fake_orch_record("orch_queue_json", o, NULL);
+	return fake_orch_result(out, NULL);
+}
+
+int
+orch_queue_reset(struct orch *o, const char *id, struct orch_error *e)
+{
+	fake_orch_record("orch_queue_reset", o, id);
+	return fake_orch_result(NULL, e);
+}
+
+struct bus *
+orch_bus(struct orch *o)
+{
+	(void)o;
+	return NULL;
+}

@@ -141,8 +141,12 @@ test_defaults(void **state)
 	assert_true(json_real_value(json_object_get(us,
 	    "maximumOverCapacity")) == 1.0);
 	assert_int_equal(get_int(a, "backoffSeconds"), 1);
-	assert_true(json_real_value(json_object_get(a, "backoffFactor")) == 1.15);
+	assert_true(json_real_value(json_object_get(a, "backoffFactor")) == 2);
 	assert_int_equal(get_int(a, "maxLaunchDelaySeconds"), 3600);
+	assert_int_equal(get_int(a, "maxLaunchAttempts"), 5);
+	assert_int_equal(get_int(a, "backoffResetSeconds"), 600);
+	assert_int_equal(get_int(a, "alertFailures"), 3);
+	assert_int_equal(get_int(a, "alertWindowSeconds"), 300);
 	assert_string_equal(get_str(a, "killSelection"), "YOUNGEST_FIRST");
 	assert_int_equal(get_int(a, "taskKillGracePeriodSeconds"), 5);
 	assert_int_equal(app_port_count(a), 1);
@@ -158,8 +162,9 @@ test_field_order(void **state)
 		"env", "labels", "container", "networks", "portDefinitions",
 		"requirePorts", "healthChecks", "constraints", "dependencies",
 		"upgradeStrategy", "backoffSeconds", "backoffFactor",
-		"maxLaunchDelaySeconds", "killSelection",
-		"taskKillGracePeriodSeconds"
+		"maxLaunchDelaySeconds", "maxLaunchAttempts",
+		"backoffResetSeconds", "alertFailures", "alertWindowSeconds",
+		"killSelection", "taskKillGracePeriodSeconds"
 	};
 	json_t *a = valid("{\"mem\": 64, \"cmd\": \"x\", \"labels\": {}, "
 	    "\"id\": \"/a\", \"instances\": 2}"), *v;
@@ -649,10 +654,11 @@ test_health_checks(void **state)
 	assert_string_equal(get_str(hc, "protocol"), "HTTP");
 	assert_string_equal(get_str(hc, "path"), "/");
 	assert_int_equal(get_int(hc, "portIndex"), 0);
-	assert_int_equal(get_int(hc, "gracePeriodSeconds"), 300);
-	assert_int_equal(get_int(hc, "intervalSeconds"), 60);
-	assert_int_equal(get_int(hc, "timeoutSeconds"), 20);
+	assert_int_equal(get_int(hc, "gracePeriodSeconds"), 30);
+	assert_int_equal(get_int(hc, "intervalSeconds"), 10);
+	assert_int_equal(get_int(hc, "timeoutSeconds"), 5);
 	assert_int_equal(get_int(hc, "maxConsecutiveFailures"), 3);
+	assert_int_equal(get_int(hc, "delaySeconds"), 0);
 	hc = json_array_get(json_object_get(a, "healthChecks"), 1);
 	assert_int_equal(get_int(hc, "port"), 9000);
 	assert_null(json_object_get(hc, "portIndex"));
@@ -674,8 +680,8 @@ test_health_checks(void **state)
 	refused("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": "
 	    "[{\"protocol\": \"COMMAND\"}]}", "/healthChecks/0/command", NULL);
 	refused("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": "
-	    "[{\"intervalSeconds\": -1}]}", "/healthChecks/0/intervalSeconds",
-	    "greater than or equal to 0");
+	    "[{\"intervalSeconds\": 0}]}", "/healthChecks/0/intervalSeconds",
+	    "greater than or equal to 1");
 	refused("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": "
 	    "[{\"maxConsecutiveFailures\": 1.5}]}",
 	    "/healthChecks/0/maxConsecutiveFailures", "integer");
@@ -687,6 +693,61 @@ test_health_checks(void **state)
 	    "/healthChecks/0/path", NULL);
 	refused("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": {}}",
 	    "/healthChecks", "array");
+	/* stadion's own fields, each on its protocols only. */
+	refused("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": "
+	    "[{\"protocol\": \"TCP\", \"httpStatuses\": [200]}]}",
+	    "/healthChecks/0/httpStatuses", "only HTTP");
+	refused("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": "
+	    "[{\"httpStatuses\": [200, 99]}]}", "/healthChecks/0/httpStatuses/1",
+	    "100 to 599");
+	refused("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": "
+	    "[{\"httpStatuses\": []}]}", "/healthChecks/0/httpStatuses",
+	    "non-empty");
+	refused("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": "
+	    "[{\"send\": \"PING\"}]}", "/healthChecks/0/send", "only TCP");
+	refused("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": "
+	    "[{\"protocol\": \"TCP\", \"expectBody\": \"ok\"}]}",
+	    "/healthChecks/0/expectBody", "only HTTP");
+	refused("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": "
+	    "[{\"protocol\": \"SCRIPT\"}]}", "/healthChecks/0/command", NULL);
+}
+
+static void
+test_health_extensions(void **state)
+{
+	json_t *a, *hc;
+
+	(void)state;
+	a = valid("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": ["
+	    "{\"httpStatuses\": [200, 204], \"expectBody\": \"ok\"}, "
+	    "{\"protocol\": \"TCP\", \"send\": \"PING\\r\\n\", "
+	    "\"expect\": \"PONG\"}, {\"protocol\": \"SCRIPT\", \"command\": "
+	    "{\"value\": \"./check\"}}]}");
+	hc = json_array_get(json_object_get(a, "healthChecks"), 0);
+	assert_int_equal(json_array_size(json_object_get(hc, "httpStatuses")),
+	    2);
+	assert_string_equal(get_str(hc, "expectBody"), "ok");
+	hc = json_array_get(json_object_get(a, "healthChecks"), 1);
+	assert_string_equal(get_str(hc, "send"), "PING\r\n");
+	assert_string_equal(get_str(hc, "expect"), "PONG");
+	hc = json_array_get(json_object_get(a, "healthChecks"), 2);
+	assert_string_equal(get_str(json_object_get(hc, "command"), "value"),
+	    "./check");
+	assert_null(json_object_get(hc, "portIndex"));
+	json_decref(a);
+	/* Normalizing the normalized changes nothing. */
+	a = valid("{\"id\": \"a\", \"cmd\": \"x\", \"maxLaunchAttempts\": 0, "
+	    "\"backoffResetSeconds\": 60, \"alertFailures\": 10, "
+	    "\"alertWindowSeconds\": 3600}");
+	assert_int_equal(get_int(a, "maxLaunchAttempts"), 0);
+	assert_int_equal(get_int(a, "backoffResetSeconds"), 60);
+	assert_int_equal(get_int(a, "alertFailures"), 10);
+	assert_int_equal(get_int(a, "alertWindowSeconds"), 3600);
+	json_decref(a);
+	refused("{\"id\": \"a\", \"cmd\": \"x\", \"alertWindowSeconds\": 0}",
+	    "/alertWindowSeconds", NULL);
+	refused("{\"id\": \"a\", \"cmd\": \"x\", \"maxLaunchAttempts\": -1}",
+	    "/maxLaunchAttempts", NULL);
 }
 
 static void
@@ -881,6 +942,7 @@ main(void)
 		cmocka_unit_test(test_legacy_ports),
 		cmocka_unit_test(test_require_ports),
 		cmocka_unit_test(test_health_checks),
+		cmocka_unit_test(test_health_extensions),
 		cmocka_unit_test(test_upgrade_backoff_kill),
 		cmocka_unit_test(test_constraints),
 		cmocka_unit_test(test_dependencies),

@@ -782,9 +782,9 @@ test_method_not_allowed(void **state)
 static void
 test_unknown_route(void **state)
 {
-	static const char *const uris[] = { "/v2", "/v2/events", "/v2/foo",
+	static const char *const uris[] = { "/v2", "/v2/events/x", "/v2/foo",
 	    "/v2/tasks/x", "/v2/deployments/a/b", "/v2/apps/%2F",
-	    "/v2/apps/a%00b" };
+	    "/v2/apps/a%00b", "/v2/queue/web", "/v2/queue/delay" };
 	struct fixture *f = *state;
 	struct resp r;
 
@@ -794,6 +794,44 @@ test_unknown_route(void **state)
 		resp_clear(&r);
 	}
 	assert_int_equal(fake_orch.calls, 0);
+}
+
+static void
+test_queue_and_events(void **state)
+{
+	struct fixture *f = *state;
+	struct resp r;
+
+	fake_orch_answer(ST_OK, json_pack("{s:[]}", "queue"));
+	request(f, EVHTTP_REQ_GET, "/v2/queue", NULL, &r);
+	assert_json_answer(&r, 200);
+	assert_string_equal(fake_orch.last.fn, "orch_queue_json");
+	resp_clear(&r);
+
+	fake_orch_answer(ST_OK, NULL);
+	request(f, EVHTTP_REQ_DELETE, "/v2/queue/prod/web/delay", NULL, &r);
+	assert_int_equal(r.code, 204);
+	assert_string_equal(fake_orch.last.fn, "orch_queue_reset");
+	assert_string_equal(fake_orch.last.id, "/prod/web");
+	resp_clear(&r);
+
+	fake_orch_answer(ST_ENOTFOUND, NULL);
+	fake_orch.canned.message = "Application /x not found in tasks queue.";
+	request(f, EVHTTP_REQ_DELETE, "/v2/queue/x/delay", NULL, &r);
+	assert_json_answer(&r, 404);
+	assert_string_equal(jstr(r.json, "message"),
+	    "Application /x not found in tasks queue.");
+	resp_clear(&r);
+
+	request(f, EVHTTP_REQ_POST, "/v2/queue", "{}", &r);
+	assert_json_answer(&r, 405);
+	assert_string_equal(r.allow, "GET, HEAD");
+	resp_clear(&r);
+
+	/* The stream is served by api/events.c; without one, 503. */
+	request(f, EVHTTP_REQ_GET, "/v2/events", NULL, &r);
+	assert_json_answer(&r, 503);
+	resp_clear(&r);
 }
 
 int
@@ -810,6 +848,7 @@ main(void)
 		T(test_app_task_delete), T(test_app_versions), T(test_tasks),
 		T(test_tasks_delete), T(test_deployments), T(test_info),
 		T(test_method_not_allowed), T(test_unknown_route),
+		T(test_queue_and_events),
 	};
 #undef T
 

@@ -19,10 +19,16 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "orch/app.h"
 #include "orch/orch.h"
 #include "orch/orch_int.h"
 #include "store/registry.h"
 #include "store/store.h"
+#include "util/bus.h"
 #include "util/error.h"
 #include "fake_ctr.h"
 #include "testlib.h"
@@ -34,7 +40,40 @@ struct fixture {
 	struct registry *reg;
 	struct orch *o;
 	struct fake_world w;
+	struct bus *bus;
+	json_t *events;		/* what the bus carried: [[type, event]...] */
 };
+
+static void
+on_event(const char *type, const json_t *event, void *arg)
+{
+	struct fixture *f = arg;
+
+	json_array_append_new(f->events, json_pack("[s,O]", type, event));
+}
+
+/* How many events of type the bus carried (with member key == value). */
+static int
+events_of(struct fixture *f, const char *type, const char *key,
+    const char *value)
+{
+	json_t *e;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(f->events, i, e) {
+		const json_t *ev = json_array_get(e, 1);
+		const char *v = key ? json_string_value(json_object_get(ev,
+		    key)) : NULL;
+
+		if (strcmp(json_string_value(json_array_get(e, 0)), type) == 0 &&
+		    (key == NULL || (v && strcmp(v, value) == 0) ||
+		    (json_is_true(json_object_get(ev, key)) &&
+		    strcmp(value, "true") == 0)))
+			n++;
+	}
+	return n;
+}
 
 /*
  * A new orchestrator on the fixture's store, with a fresh fake driver;
@@ -51,6 +90,7 @@ orch_up_held(struct fixture *f, int hold)
 	p.port_min = 41000;
 	p.port_max = 41099;
 	assert_non_null(p.process_ctr = fake_ctr_new(&f->w));
+	p.bus = f->bus;
 	assert_int_equal(orch_new(f->base, f->st, f->reg, &p, &f->o), ST_OK);
 	assert_int_equal(orch_start(f->o), ST_OK);
 	if (!hold)
@@ -75,6 +115,7 @@ setup(void **state)
 {
 	struct registry_params rp = { "mesos", "marathon", 60 };
 	struct fixture *f = calloc(1, sizeof(*f));
+	unsigned sub;
 
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "%s", testlib_tmpdir());
@@ -82,6 +123,9 @@ setup(void **state)
 	assert_int_equal(store_open(f->dir, &f->st), ST_OK);
 	assert_int_equal(testlib_zones(f->st), ST_OK);
 	assert_int_equal(registry_new(f->st, &rp, &f->reg), ST_OK);
+	assert_int_equal(bus_new(&f->bus), ST_OK);
+	assert_non_null(f->events = json_array());
+	assert_int_equal(bus_subscribe(f->bus, on_event, f, &sub), ST_OK);
 	orch_up(f);
 	*state = f;
 	return 0;
@@ -93,6 +137,8 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	orch_down(f);
+	bus_free(f->bus);
+	json_decref(f->events);
 	registry_free(f->reg);
 	store_close(f->st);
 	event_base_free(f->base);
@@ -614,6 +660,233 @@ test_deployment_survives_restart(void **state)
 	assert_int_equal(deployments(f), 0);
 }
 
+/* A normalized definition of body, for the pure functions. */
+static json_t *
+def_of(const char *body)
+{
+	json_t *b = json_loads(body, 0, NULL), *def = NULL, *details = NULL;
+
+	assert_non_null(b);
+	assert_int_equal(app_check(b, NULL, &def, &details), ST_OK);
+	json_decref(b);
+	return def;
+}
+
+static void
+test_backoff_schedule(void **state)
+{
+	static const double brief[] = { 1, 2, 4, 8, 16 };
+	json_t *def = def_of("{\"id\":\"/x\",\"cmd\":\"x\"}");
+
+	(void)state;
+	/* The defaults are the design brief's: 1, 2, 4, 8, 16 s, then stop. */
+	for (unsigned n = 1; n <= 5; n++)
+		assert_true(orch_backoff_delay(def, n) == brief[n - 1]);
+	assert_true(orch_backoff_delay(def, 6) < 0);
+	json_decref(def);
+	/* Marathon's fields still work; no attempts limit. */
+	def = def_of("{\"id\":\"/x\",\"cmd\":\"x\",\"backoffSeconds\":3,"
+	    "\"backoffFactor\":1.5,\"maxLaunchDelaySeconds\":10,"
+	    "\"maxLaunchAttempts\":0}");
+	assert_true(orch_backoff_delay(def, 1) == 3);
+	assert_true(orch_backoff_delay(def, 2) == 4.5);
+	assert_true(orch_backoff_delay(def, 3) == 6.75);
+	assert_true(orch_backoff_delay(def, 4) == 10);
+	assert_true(orch_backoff_delay(def, 1000) == 10);
+	json_decref(def);
+}
+
+static void
+test_alert_window(void **state)
+{
+	struct orch_app a;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.def = def_of("{\"id\":\"/x\",\"cmd\":\"x\"}");
+	/* 3 failures within 300 s alert once; a fourth in the window not. */
+	assert_int_equal(orch_alert_count(&a, 1000), 0);
+	assert_int_equal(orch_alert_count(&a, 1100), 0);
+	assert_int_equal(orch_alert_count(&a, 1200), 3);
+	assert_int_equal(orch_alert_count(&a, 1250), 0);
+	/* Spread out: never 3 in one window. */
+	assert_int_equal(orch_alert_count(&a, 1600), 0);
+	assert_int_equal(orch_alert_count(&a, 1950), 0);
+	/* Three close together again, a window after the last alert. */
+	assert_int_equal(orch_alert_count(&a, 1951), 0);
+	assert_int_equal(orch_alert_count(&a, 1952), 3);
+	json_decref(a.def);
+	a.def = def_of("{\"id\":\"/x\",\"cmd\":\"x\",\"alertFailures\":0}");
+	for (double t = 0; t < 10; t++)
+		assert_int_equal(orch_alert_count(&a, 3000 + t), 0);
+	json_decref(a.def);
+}
+
+/* The queue item of app id, or NULL (a new reference). */
+static json_t *
+queue_item(struct fixture *f, const char *id)
+{
+	json_t *q, *item, *found = NULL;
+	size_t i;
+
+	assert_int_equal(orch_queue_json(f->o, &q), ST_OK);
+	json_array_foreach(json_object_get(q, "queue"), i, item)
+		if (strcmp(json_string_value(json_object_get(json_object_get(
+		    item, "app"), "id")), id) == 0)
+			found = json_incref(item);
+	json_decref(q);
+	return found;
+}
+
+static void
+test_attempts_stop(void **state)
+{
+	struct fixture *f = *state;
+	struct orch_error e;
+	json_t *item;
+
+	f->w.fail_creates = 100;
+	f->w.fail_msg = "no such image";
+	assert_int_equal(create(f, "{\"id\":\"/crash\",\"cmd\":\"x\","
+	    "\"backoffSeconds\":0}", NULL), ST_OK);
+	fake_ctr_drain(f->base);
+	/* The first launch and 5 more attempts, then no more. */
+	assert_int_equal(f->w.fail_creates, 100 - 6);
+	assert_int_equal(events_of(f, "stadion_backoff_event", NULL, NULL), 6);
+	assert_int_equal(events_of(f, "stadion_backoff_event",
+	    "launchesStopped", "true"), 1);
+	assert_int_equal(events_of(f, "stadion_alert_event", "appId",
+	    "/crash"), 1);
+	assert_non_null(item = queue_item(f, "/crash"));
+	assert_true(json_is_true(json_object_get(item, "launchesStopped")));
+	assert_int_equal(json_integer_value(json_object_get(item, "count")), 1);
+	json_decref(item);
+	/* DELETE /v2/queue/{id}/delay: it tries again (and now runs). */
+	f->w.fail_creates = 0;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(orch_queue_reset(f->o, "/crash", &e), ST_OK);
+	fake_ctr_drain(f->base);
+	assert_int_equal(f->w.creates, 1);
+	assert_null(queue_item(f, "/crash"));
+	assert_int_equal(orch_queue_reset(f->o, "/crash", &e), ST_ENOTFOUND);
+	orch_error_clear(&e);
+	assert_int_equal(events_of(f, "status_update_event", "taskStatus",
+	    "TASK_RUNNING"), 1);
+}
+
+/* Registry instances of service id that DNS serves. */
+static int
+served(struct fixture *f, const char *id)
+{
+	json_t *list, *inst;
+	uint64_t idx;
+	size_t i;
+	int n = 0;
+
+	if (registry_instances_json(f->reg, id, &list, &idx) != ST_OK)
+		return 0;
+	json_array_foreach(list, i, inst) {
+		const char *h = json_string_value(json_object_get(inst,
+		    "health"));
+
+		n += strcmp(h, "healthy") == 0 || strcmp(h, "none") == 0;
+	}
+	json_decref(list);
+	return n;
+}
+
+static void
+wake(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	*(int *)arg = 1;
+}
+
+/* Run the loop (real time: health checks) until pred holds or s pass. */
+static int
+run_until(struct fixture *f, int (*pred)(struct fixture *), double s)
+{
+	struct timeval tv = { (time_t)s, 0 };
+	int expired = 0;
+	struct event *t = evtimer_new(f->base, wake, &expired);
+
+	evtimer_add(t, &tv);
+	fake_ctr_drain(f->base);
+	while (!pred(f) && !expired) {
+		event_base_loop(f->base, EVLOOP_ONCE);
+		fake_ctr_drain(f->base);
+	}
+	event_free(t);
+	return pred(f);
+}
+
+static int served_one(struct fixture *f) { return served(f, "/hc") == 1; }
+static int served_none(struct fixture *f) { return served(f, "/hc") == 0; }
+static int replaced(struct fixture *f) { return f->w.creates == 2; }
+
+/* A TCP port listening on the loopback, or closed again. */
+static int
+listen_on(uint16_t port)
+{
+	struct sockaddr_in sin;
+	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(s, 16), 0);
+	return s;
+}
+
+static void
+test_health_dns(void **state)
+{
+	struct fixture *f = *state;
+	json_t *app;
+	int s;
+
+	assert_int_equal(create(f, "{\"id\":\"/hc\",\"cmd\":\"x\","
+	    "\"backoffSeconds\":0,\"healthChecks\":[{\"protocol\":\"TCP\","
+	    "\"intervalSeconds\":1,\"timeoutSeconds\":1,"
+	    "\"gracePeriodSeconds\":0,\"maxConsecutiveFailures\":2}]}",
+	    NULL), ST_OK);
+	fake_ctr_drain(f->base);
+	/* Running, recorded, but not served until its check passes. */
+	assert_int_equal(f->w.starts, 1);
+	assert_int_equal(published(f, "/hc"), 1);
+	assert_int_equal(served(f, "/hc"), 0);
+	assert_int_equal(deployments(f), 1);
+	s = listen_on((uint16_t)atoi(f->w.inst[0].env_port0));
+	assert_true(run_until(f, served_one, 5));
+	assert_int_equal(events_of(f, "health_status_changed_event", "alive",
+	    "true"), 1);
+	assert_int_equal(app_int(f, "/hc", "tasksHealthy"), 1);
+	assert_int_equal(deployments(f), 0);
+	assert_int_equal(orch_app_json(f->o, "/hc", &app), ST_OK);
+	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(
+	    json_array_get(json_object_get(json_object_get(app, "app"),
+	    "tasks"), 0), "healthCheckResults"), 0), "alive")));
+	json_decref(app);
+	/* It stops answering: out of DNS at the first failure... */
+	close(s);
+	assert_true(run_until(f, served_none, 5));
+	assert_int_equal(published(f, "/hc"), 1);
+	assert_int_equal(app_int(f, "/hc", "tasksUnhealthy"), 1);
+	assert_true(events_of(f, "failed_health_check_event", "appId",
+	    "/hc") >= 1);
+	/* ... killed at the second, and replaced. */
+	assert_true(run_until(f, replaced, 5));
+	assert_int_equal(f->w.stops, 1);
+	assert_int_equal(events_of(f, "unhealthy_task_kill_event", "appId",
+	    "/hc"), 1);
+	assert_int_equal(events_of(f, "stadion_backoff_event", "appId",
+	    "/hc"), 1);
+	assert_int_equal(served(f, "/hc"), 0);
+}
+
 int
 main(void)
 {
@@ -636,6 +909,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_adoption, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deployment_survives_restart,
 		    setup, teardown),
+		cmocka_unit_test(test_backoff_schedule),
+		cmocka_unit_test(test_alert_window),
+		cmocka_unit_test_setup_teardown(test_attempts_stop, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_health_dns, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
