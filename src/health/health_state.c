@@ -37,11 +37,11 @@ health_num(const json_t *check, const char *key, double def)
 void
 health_params_from(const json_t *check, struct health_params *p)
 {
-	/* Marathon's defaults, as the app validation fills them in. */
-	p->grace_s = health_num(check, "gracePeriodSeconds", 300);
-	p->interval_s = health_num(check, "intervalSeconds", 60);
-	p->timeout_s = health_num(check, "timeoutSeconds", 20);
-	p->delay_s = health_num(check, "delaySeconds", 15);
+	/* stadion's defaults, as the app validation fills them in. */
+	p->grace_s = health_num(check, "gracePeriodSeconds", 30);
+	p->interval_s = health_num(check, "intervalSeconds", 10);
+	p->timeout_s = health_num(check, "timeoutSeconds", 5);
+	p->delay_s = health_num(check, "delaySeconds", 0);
 	p->max_failures = (unsigned)health_num(check, "maxConsecutiveFailures",
 	    3);
 }

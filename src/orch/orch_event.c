@@ -39,7 +39,7 @@ orch_event_status(struct orch_task *t, const char *message)
 	    "{s:s,s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:s}],s:o*,s:s}",
 	    "slaveId", t->o->framework_id, "taskId", t->id,
 	    "taskStatus", orch_task_state_name(t), "message", message ?
-	    message : "", "appId", t->app->id, "host", t->o->host,
+	    message : t->message, "appId", t->app->id, "host", t->o->host,
 	    "ipAddresses", "ipAddress", t->o->host, "protocol",
 	    strchr(t->o->host, ':') ? "IPv6" : "IPv4", "ports", ports,
 	    "version", t->version));

@@ -93,6 +93,7 @@ oh_result(struct health_watch *w, size_t check, int ok, const char *cause,
 		    hc, "maxConsecutiveFailures")), cause ? cause : "");
 		log_warnx("orch: killing task %s of %s: %s", t->id, t->app->id,
 		    text);
+		snprintf(t->message, sizeof(t->message), "%s", text);
 		orch_event(t->o, "unhealthy_task_kill_event", json_pack(
 		    "{s:s,s:s,s:s,s:s,s:s,s:s}", "appId", t->app->id, "taskId",
 		    t->id, "instanceId", t->id, "version", t->version,

@@ -104,6 +104,7 @@ struct orch_task {
 	int seen;		/* found by the sync in progress */
 	double changed;		/* monotonic time of its last state change */
 	int write_failed;	/* a state change could not be stored */
+	char message[384];	/* why it ended, for its status event */
 };
 
 TAILQ_HEAD(orch_task_list, orch_task);

@@ -271,6 +271,8 @@ ot_note_failure(struct orch_task *t, const char *message)
 	char now[ORCH_VERSION_MAX];
 	json_t *f;
 
+	if (message != t->message)
+		snprintf(t->message, sizeof(t->message), "%s", message);
 	orch_timestamp(now, sizeof(now));
 	f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "appId", t->app->id,
 	    "host", t->o->host, "message", message, "state",
@@ -480,24 +482,25 @@ static void
 ot_exited(struct orch_task *t)
 {
 	struct orch_task next = *t;
-	char text[128];
+	char *text = t->message;
+	size_t size = sizeof(t->message);
 
+	/* Said first, so that the status event of the write carries it. */
+	if (t->oom)
+		snprintf(text, size, "killed by the OOM killer");
+	else if (t->exit_code >= 0)
+		snprintf(text, size, "exited with code %d", t->exit_code);
+	else if (t->vanished)
+		snprintf(text, size, "gone: removed behind stadion's back, or "
+		    "lost");
+	else
+		snprintf(text, size, "ended (exit code unknown)");
 	next.state = OT_STOPPING;
 	if (orch_task_write(t, &next, W_PUT | (t->state == OT_RUNNING ?
 	    W_UNPUBLISH : 0)) != ST_OK) {
 		t->write_failed = 1;
 		return;
 	}
-	if (t->oom)
-		snprintf(text, sizeof(text), "killed by the OOM killer");
-	else if (t->exit_code >= 0)
-		snprintf(text, sizeof(text), "exited with code %d",
-		    t->exit_code);
-	else if (t->vanished)
-		snprintf(text, sizeof(text), "gone: removed behind stadion's "
-		    "back, or lost");
-	else
-		snprintf(text, sizeof(text), "ended (exit code unknown)");
 	ot_note_failure(t, text);
 	t->state = OT_REMOVING;
 	orch_kick(t->o);

@@ -181,8 +181,8 @@ test_params(void **state)
 	json_t *c = json_object();
 
 	health_params_from(c, &p);
-	assert_true(p.grace_s == 300 && p.interval_s == 60 &&
-	    p.timeout_s == 20 && p.delay_s == 15);
+	assert_true(p.grace_s == 30 && p.interval_s == 10 &&
+	    p.timeout_s == 5 && p.delay_s == 0);
 	assert_int_equal(p.max_failures, 3);
 	json_decref(c);
 	c = json_pack("{s:i,s:i,s:i,s:f,s:i}", "gracePeriodSeconds", 7,
@@ -197,7 +197,7 @@ test_params(void **state)
 	c = json_pack("{s:s,s:i}", "intervalSeconds", "5", "timeoutSeconds",
 	    -1);
 	health_params_from(c, &p);
-	assert_true(p.interval_s == 60 && p.timeout_s == 20);
+	assert_true(p.interval_s == 10 && p.timeout_s == 5);
 	json_decref(c);
 }
 

@@ -372,6 +372,11 @@ test_exit_replaced(void **state)
 	    json_object_get(app, "app"), "lastTaskFailure"), "message")),
 	    "exited with code 3");
 	json_decref(app);
+	/* The stream says why too: TASK_FAILED with the message. */
+	assert_int_equal(events_of(f, "status_update_event", "message",
+	    "exited with code 3"), 1);
+	assert_int_equal(events_of(f, "status_update_event", "taskStatus",
+	    "TASK_FAILED"), 1);
 
 	/* Removed behind our back: replaced too. */
 	fake_world_exit(&f->w, &f->w.inst[0], 137, 1);
