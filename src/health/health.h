@@ -111,8 +111,9 @@ enum health_status health_status_combine(const struct health_state *s,
 
 /*
  * How long to wait before the next probe of a check in state s: its
- * interval, but at most 1 s until its first success, so that a new task
- * is published as soon as it answers.
+ * interval; but until its first success at most 0.25 s while no failure
+ * has counted (the grace period), and at most 1 s after, so that a new
+ * task is published as soon as it answers.
  */
 double health_next_delay(const struct health_state *s,
     const struct health_params *p);

@@ -142,7 +142,14 @@ health_status_combine(const struct health_state *s, size_t n)
 double
 health_next_delay(const struct health_state *s, const struct health_params *p)
 {
-	if (s->first_success == 0 && p->interval_s > 1)
-		return 1;
+	double cap = s->consecutive_failures == 0 ? 0.25 : 1;
+
+	/*
+	 * Before the first success a new task waits to be published: while
+	 * its failures do not count yet (the grace period), ask often; once
+	 * they do, every second, so that they do not pile up too fast.
+	 */
+	if (s->first_success == 0 && p->interval_s > cap)
+		return cap;
 	return p->interval_s;
 }

@@ -292,7 +292,9 @@ orch_listed(int err, const char *msg, const struct ctr_info *infos, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		t = orch_task_find(o, infos[i].instance_id);
 		if (t && t->drv == dv->idx && t->changed >= dv->list_sent) {
+			/* It moved since: its engine answered. */
 			t->seen = 1;
+			t->lost = 0;
 			continue;
 		}
 		if (t == NULL || t->drv != dv->idx) {
@@ -356,7 +358,14 @@ orch_ctr_event(const struct ctr_event *ev, void *arg)
 		TAILQ_FOREACH(a, &o->apps, entry)
 			TAILQ_FOREACH(t, &a->tasks, entry)
 				if (t->drv == dv->idx && !t->lost) {
+					/*
+					 * As Marathon: an unreachable
+					 * task is neither checked nor
+					 * killed; the sync when the
+					 * engine is back decides.
+					 */
 					t->lost = 1;
+					orch_health_stop(t);
 					orch_event_status(t, "engine unreachable");
 				}
 		return;

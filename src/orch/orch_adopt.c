@@ -25,6 +25,7 @@ orch_task_synced(struct orch_task *t, const struct ctr_info *info)
 {
 	struct orch_task next;
 	struct tm tm;
+	int was_lost = t->lost;
 
 	t->lost = 0;
 	if (t->op != OP_NONE)
@@ -67,7 +68,9 @@ orch_task_synced(struct orch_task *t, const struct ctr_info *info)
 		t->exit_code = -1;
 	} else if (info->state == CTR_S_RUNNING && t->state == OT_RUNNING &&
 	    t->hw == NULL && !t->kill) {
-		/* Adopted after a restart: its checks start again. */
+		/* Adopted after a restart, or back from an unreachable engine. */
+		if (was_lost)
+			orch_event_status(t, "engine reachable again");
 		t->started_wall = info->started_at > 0 ?
 		    (double)info->started_at : orch_wall();
 		orch_health_start(t);

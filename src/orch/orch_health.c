@@ -69,6 +69,18 @@ oh_events(struct orch_task *t, int alive)
 	    "runSpecVersion", t->version, "healthy", alive));
 }
 
+/* 1 when a failure of check counted (it is not in its grace period). */
+static int
+oh_counted(const struct health_watch *w, size_t check)
+{
+	json_t *res = health_watch_json(w);
+	json_int_t n = json_integer_value(json_object_get(json_array_get(res,
+	    check), "consecutiveFailures"));
+
+	json_decref(res);
+	return n > 0;
+}
+
 static void
 oh_result(struct health_watch *w, size_t check, int ok, const char *cause,
     int changed, void *arg)
@@ -77,7 +89,10 @@ oh_result(struct health_watch *w, size_t check, int ok, const char *cause,
 	enum health_status st = health_watch_status(w);
 	char text[384];
 
-	if (!ok)
+	/* The watch stops when the engine goes; this one was in flight. */
+	if (t->lost)
+		return;
+	if (!ok && oh_counted(w, check))
 		orch_event(t->o, "failed_health_check_event", json_pack(
 		    "{s:s,s:s,s:s,s:s,s:O}", "appId", t->app->id, "taskId",
 		    t->id, "instanceId", t->id, "cause", cause ? cause : "",

@@ -541,10 +541,11 @@ orch_task_step(struct orch_task *t)
 		t->state = OT_REMOVING;
 		break;
 	case OT_RUNNING:
-		if (t->exited)
-			ot_exited(t);
-		else if (t->kill)
+		/* Asked to stop and then ended: that is no failure. */
+		if (t->kill)
 			ot_unpublish(t);
+		else if (t->exited)
+			ot_exited(t);
 		else
 			return;
 		if (t->write_failed)

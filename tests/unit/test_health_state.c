@@ -162,7 +162,8 @@ test_next_delay(void **state)
 	struct health_state s;
 
 	health_state_init(&s);
-	assert_true(health_next_delay(&s, &p) == 1);
+	assert_true(health_next_delay(&s, &p) == 0.25);
+	/* Grace 0: this failure counts, so the pace drops to a second. */
 	health_state_apply(&s, &p, 1000, 1001, 0, "x");
 	assert_true(health_next_delay(&s, &p) == 1);
 	health_state_apply(&s, &p, 1000, 1002, 1, NULL);
@@ -171,7 +172,14 @@ test_next_delay(void **state)
 	assert_true(health_next_delay(&s, &p) == 60);
 	health_state_init(&s);
 	p.interval_s = 0.5;
-	assert_true(health_next_delay(&s, &p) == 0.5);
+	assert_true(health_next_delay(&s, &p) == 0.25);
+	p.interval_s = 0.1;
+	assert_true(health_next_delay(&s, &p) == 0.1);
+	/* Failures inside the grace period do not count: the pace stays. */
+	health_state_init(&s);
+	p = params(30, 60, 3);
+	health_state_apply(&s, &p, 1000, 1001, 0, "x");
+	assert_true(health_next_delay(&s, &p) == 0.25);
 }
 
 static void
