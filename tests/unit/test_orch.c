@@ -779,6 +779,68 @@ test_attempts_stop(void **state)
 	    "TASK_RUNNING"), 1);
 }
 
+/* failures of every stadion_backoff_event of app id, as "1 2 3". */
+static void
+backoff_failures(struct fixture *f, const char *id, char *out, size_t size)
+{
+	json_t *e;
+	size_t i, n;
+
+	out[0] = '\0';
+	json_array_foreach(f->events, i, e) {
+		const json_t *ev = json_array_get(e, 1);
+
+		if (strcmp(json_string_value(json_array_get(e, 0)),
+		    "stadion_backoff_event") != 0 || strcmp(json_string_value(
+		    json_object_get(ev, "appId")), id) != 0)
+			continue;
+		n = strlen(out);
+		snprintf(out + n, size - n, "%s%lld", n ? " " : "",
+		    (long long)json_integer_value(json_object_get(ev,
+		    "failures")));
+	}
+}
+
+static void
+test_backoff_reset(void **state)
+{
+	struct fixture *f = *state;
+	char seen[256];
+
+	/* A task that ran backoffResetSeconds (here 0) starts the count anew. */
+	f->w.fail_creates = 0;
+	assert_int_equal(create(f, "{\"id\":\"/r\",\"cmd\":\"x\","
+	    "\"backoffSeconds\":0,\"backoffResetSeconds\":0}", NULL), ST_OK);
+	fake_ctr_drain(f->base);
+	for (int i = 0; i < 8; i++) {
+		fake_world_exit(&f->w, &f->w.inst[0], 1, 0);
+		fake_ctr_drain(f->base);
+	}
+	backoff_failures(f, "/r", seen, sizeof(seen));
+	assert_string_equal(seen, "1 1 1 1 1 1 1 1");
+	assert_null(queue_item(f, "/r"));
+	/* Without the reset the same exits count up and stop the app. */
+	assert_int_equal(create(f, "{\"id\":\"/s\",\"cmd\":\"x\","
+	    "\"backoffSeconds\":0}", NULL), ST_OK);
+	fake_ctr_drain(f->base);
+	for (int i = 0; i < 6; i++) {
+		struct fake_inst *in = NULL;
+
+		for (size_t k = 0; k < FAKE_INST_MAX; k++)
+			if (f->w.inst[k].used &&
+			    strcmp(f->w.inst[k].info.app_id, "/s") == 0 &&
+			    f->w.inst[k].info.state == CTR_S_RUNNING)
+				in = &f->w.inst[k];
+		assert_non_null(in);
+		fake_world_exit(&f->w, in, 1, 0);
+		fake_ctr_drain(f->base);
+	}
+	backoff_failures(f, "/s", seen, sizeof(seen));
+	assert_string_equal(seen, "1 2 3 4 5 6");
+	assert_int_equal(events_of(f, "stadion_backoff_event",
+	    "launchesStopped", "true"), 1);
+}
+
 /* Registry instances of service id that DNS serves. */
 static int
 served(struct fixture *f, const char *id)
@@ -917,6 +979,8 @@ main(void)
 		cmocka_unit_test(test_backoff_schedule),
 		cmocka_unit_test(test_alert_window),
 		cmocka_unit_test_setup_teardown(test_attempts_stop, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_backoff_reset, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_health_dns, setup,
 		    teardown),
