@@ -28,6 +28,18 @@
       docker inspect the containers; print per line: id, StartedAt as
       realtime ns, PORT0 of its environment (or -), running (true/false).
 
+  dnswait.py heal DNS_PORT LABEL N RECORD PID [TIMEOUT_S]
+      For bench/heal.sh: kill -9 PID (an instance's main process, whose
+      SRV record is RECORD, "port target") and ask the SRV every POLL_MS
+      until it holds N records and RECORD is not one of them: the
+      replacement is healthy and in DNS. Prints {"out_ms" (RECORD gone),
+      "back_ms" (N records again)}; exits 1 on a timeout.
+
+  dnswait.py answer PORT PID [TIMEOUT_S]
+      The same for a container restarted by Docker's restart policy:
+      kill -9 PID and GET http://127.0.0.1:PORT/ every POLL_MS until it
+      failed once and then answers 200. Prints {"down_ms", "back_ms"}.
+
 Loopback only: every socket goes to 127.0.0.1.
 """
 import calendar
@@ -266,6 +278,49 @@ def started(ids):
         print(b["id"], rfc3339_ns(b["started"]), b["port0"], b["running"])
 
 
+def heal(dns_port, label, n, record, pid, timeout_s=60.0):
+    poller = Poller(dns_port, "_%s._tcp.marathon.mesos" % label)
+    t0 = time.monotonic()
+    os.kill(pid, 9)
+    out = back = None
+    while time.monotonic() - t0 < timeout_s:
+        recs = poller.once() or set()
+        now = time.monotonic()
+        if out is None and record not in recs:
+            out = now
+        if out is not None and len(recs) >= n and record not in recs:
+            back = now
+            break
+        time.sleep(POLL_MS / 1000.0)
+    ms = lambda t: None if t is None else round((t - t0) * 1000, 3)
+    print(json.dumps({"out_ms": ms(out), "back_ms": ms(back)}))
+    return 0 if back is not None else 1
+
+
+def answer(port, pid, timeout_s=60.0):
+    t0 = time.monotonic()
+    os.kill(pid, 9)
+    down = back = None
+    while time.monotonic() - t0 < timeout_s:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=0.5)
+            c.request("GET", "/")
+            ok = c.getresponse().status == 200
+            c.close()
+        except OSError:
+            ok = False
+        now = time.monotonic()
+        if not ok and down is None:
+            down = now
+        if ok and down is not None:
+            back = now
+            break
+        time.sleep(POLL_MS / 1000.0)
+    ms = lambda t: None if t is None else round((t - t0) * 1000, 3)
+    print(json.dumps({"down_ms": ms(down), "back_ms": ms(back)}))
+    return 0 if back is not None else 1
+
+
 def main(argv):
     if len(argv) >= 6 and argv[0] == "launch":
         return launch(int(argv[1]), int(argv[2]), argv[3], int(argv[4]),
@@ -282,6 +337,12 @@ def main(argv):
     if len(argv) >= 2 and argv[0] == "started":
         started(argv[1:])
         return 0
+    if len(argv) >= 6 and argv[0] == "heal":
+        return heal(int(argv[1]), argv[2], int(argv[3]), argv[4],
+                    int(argv[5]), float(argv[6]) if len(argv) > 6 else 60.0)
+    if len(argv) >= 3 and argv[0] == "answer":
+        return answer(int(argv[1]), int(argv[2]),
+                      float(argv[3]) if len(argv) > 3 else 60.0)
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -21,6 +21,7 @@
 
 #include "health/health_int.h"
 #include "util/curlev.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -40,15 +41,6 @@ static const struct {
 };
 
 /* Results carry the wall clock: grace periods and Marathon's timestamps. */
-static double
-health_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 health_arm(struct health_check *c, double secs)
 {
@@ -120,7 +112,7 @@ health_check_end(struct health_check *c, enum health_result r,
 	evtimer_del(c->timer);
 	if (r != HEALTH_R_NONE) {
 		was = health_watch_status(w);
-		health_state_apply(c->st, &c->p, w->started, health_now(),
+		health_state_apply(c->st, &c->p, w->started, clock_wall(),
 		    r == HEALTH_R_PASS, cause);
 		changed = health_watch_status(w) != was;
 		if (r == HEALTH_R_FAIL)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "health/health.h"
+#include "util/clock.h"
 
 const char *
 health_status_name(enum health_status s)
@@ -91,21 +92,10 @@ health_state_apply(struct health_state *s, const struct health_params *p,
 static json_t *
 health_time_json(double t)
 {
-	long long ms;
-	time_t secs;
-	struct tm tm;
-	char buf[80];
+	char buf[CLOCK_ISO_MAX];
 
-	if (t == 0)
-		return json_null();
-	ms = llround(t * 1000);
-	secs = (time_t)(ms / 1000);
-	if (gmtime_r(&secs, &tm) == NULL)
-		return json_null();
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-	return json_string(buf);
+	clock_iso(t, buf, sizeof(buf));
+	return buf[0] ? json_string(buf) : json_null();
 }
 
 json_t *

@@ -29,69 +29,19 @@
 #include "orch/orch_int.h"
 #include "orch/ports.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
-
-double
-orch_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t
-orch_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-orch_format_ms(int64_t ms, char *out, size_t size)
-{
-	time_t sec = (time_t)(ms / 1000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&sec, &tm);
-	n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, size - n, ".%03dZ", (int)(ms % 1000));
-}
-
-double
-orch_wall(void)
-{
-	return (double)orch_now_ms() / 1000.0;
-}
-
-void
-orch_format_time(double wall, char *out, size_t size)
-{
-	if (wall <= 0)
-		*out = '\0';
-	else
-		orch_format_ms((int64_t)(wall * 1000.0), out, size);
-}
-
-void
-orch_timestamp(char *out, size_t size)
-{
-	orch_format_ms(orch_now_ms(), out, size);
-}
 
 void
 orch_new_version(struct orch *o, char *out)
 {
-	int64_t ms = orch_now_ms();
+	int64_t ms = clock_wall_ms();
 
 	if (ms <= o->last_version_ms)
 		ms = o->last_version_ms + 1;
 	o->last_version_ms = ms;
-	orch_format_ms(ms, out, ORCH_VERSION_MAX);
+	clock_iso_ms(ms, out, ORCH_VERSION_MAX);
 }
 
 /* Versions loaded from the store: new ones must sort after them. */
@@ -120,7 +70,7 @@ orch_uuid(char *out)
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
 		/* Not a secret, only unique: time and counter will do. */
 		static uint64_t n;
-		uint64_t t = (uint64_t)orch_now_ms() ^ ((uint64_t)getpid() << 40);
+		uint64_t t = (uint64_t)clock_wall_ms() ^ ((uint64_t)getpid() << 40);
 
 		n++;
 		memcpy(b, &t, 8);
@@ -153,6 +103,18 @@ orch_app_find(struct orch *o, const char *id)
 		if (strcmp(a->id, id) == 0)
 			return a;
 	return NULL;
+}
+
+struct orch_app *
+orch_app_live(struct orch *o, const char *id)
+{
+	char norm[APP_ID_MAX];
+	struct orch_app *a;
+
+	if (id == NULL || app_id_normalize(id, norm, sizeof(norm)) != ST_OK ||
+	    (a = orch_app_find(o, norm)) == NULL || a->def == NULL)
+		return NULL;
+	return a;
 }
 
 struct orch_task *
@@ -332,7 +294,7 @@ orch_sync(struct orch_driver *dv)
 	if (dv->ctr == NULL || dv->syncing)
 		return;
 	dv->syncing = 1;
-	dv->list_sent = orch_mono();
+	dv->list_sent = clock_mono();
 	if (ctr_list(dv->ctr, CTR_LABEL_OWNER, o->owner, orch_listed, dv) !=
 	    ST_OK) {
 		dv->syncing = 0;

@@ -24,7 +24,6 @@ void
 orch_task_synced(struct orch_task *t, const struct ctr_info *info)
 {
 	struct orch_task next;
-	struct tm tm;
 	int was_lost = t->lost;
 
 	t->lost = 0;
@@ -45,15 +44,11 @@ orch_task_synced(struct orch_task *t, const struct ctr_info *info)
 	snprintf(next.handle, sizeof(next.handle), "%s", info->handle);
 	if (info->state == CTR_S_RUNNING && t->state < OT_RUNNING) {
 		next.state = OT_RUNNING;
-		if (info->started_at > 0 && gmtime_r(&info->started_at, &tm))
-			strftime(next.started_at, sizeof(next.started_at),
-			    "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-		else
-			orch_timestamp(next.started_at,
-			    sizeof(next.started_at));
-		next.started_mono = (time_t)orch_mono();
 		next.started_wall = info->started_at > 0 ?
-		    (double)info->started_at : orch_wall();
+		    (double)info->started_at : clock_wall();
+		clock_iso(next.started_wall, next.started_at,
+		    sizeof(next.started_at));
+		next.started_mono = (time_t)clock_mono();
 		if (orch_task_write(t, &next, W_PUT | W_PUBLISH) == ST_OK)
 			log_info("orch: adopted running task %s of %s", t->id,
 			    t->app->id);
@@ -72,7 +67,7 @@ orch_task_synced(struct orch_task *t, const struct ctr_info *info)
 		if (was_lost)
 			orch_event_status(t, "engine reachable again");
 		t->started_wall = info->started_at > 0 ?
-		    (double)info->started_at : orch_wall();
+		    (double)info->started_at : clock_wall();
 		orch_health_start(t);
 	}
 	if (t->handle[0] == '\0')
@@ -144,7 +139,7 @@ orch_task_restore(struct orch_app *a, const json_t *rec)
 	    a->def ? (int)json_integer_value(json_object_get(a->def,
 	    "taskKillGracePeriodSeconds")) : 5;
 	if (t->started_at[0])
-		t->started_mono = (time_t)orch_mono();
+		t->started_mono = (time_t)clock_mono();
 	json_array_foreach(ports, i, p) {
 		t->ports[t->n_ports] = (uint16_t)json_integer_value(p);
 		if (ports_take(a->o->ports, t->ports[t->n_ports]) != ST_OK)

@@ -361,12 +361,7 @@ oa_merge(const json_t *cur, const json_t *body)
 static int
 oa_live(struct orch *o, const char *id, struct orch_app **out)
 {
-	char norm[APP_ID_MAX];
-
-	if (id == NULL || app_id_normalize(id, norm, sizeof(norm)) != ST_OK ||
-	    (*out = orch_app_find(o, norm)) == NULL || (*out)->def == NULL)
-		return ST_ENOTFOUND;
-	return ST_OK;
+	return (*out = orch_app_live(o, id)) ? ST_OK : ST_ENOTFOUND;
 }
 
 int

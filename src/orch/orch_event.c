@@ -128,7 +128,7 @@ oe_alert(struct orch_app *a, double now, const char *cause)
 void
 orch_failure(struct orch_app *a, double ran_s, const char *cause)
 {
-	double now = orch_mono(), delay;
+	double now = clock_mono(), delay;
 
 	if (a->def == NULL)
 		return;
@@ -168,25 +168,12 @@ orch_failure_reset(struct orch_app *a)
 	orch_kick(a->o);
 }
 
-/* The app named by a URL id, if it is live. */
-static struct orch_app *
-oe_app(struct orch *o, const char *id)
-{
-	char norm[APP_ID_MAX];
-	struct orch_app *a;
-
-	if (id == NULL || app_id_normalize(id, norm, sizeof(norm)) != ST_OK ||
-	    (a = orch_app_find(o, norm)) == NULL || a->def == NULL)
-		return NULL;
-	return a;
-}
-
 int
 orch_queue_json(struct orch *o, json_t **out)
 {
 	struct orch_app *a;
 	json_t *list = json_array(), *item;
-	double now = orch_mono(), left;
+	double now = clock_mono(), left;
 	char since[ORCH_VERSION_MAX];
 	unsigned wanted;
 
@@ -196,7 +183,7 @@ orch_queue_json(struct orch *o, json_t **out)
 		if (a->def == NULL || (wanted = orch_plan_wanted(a)) == 0)
 			continue;
 		left = a->delay_until > now ? ceil(a->delay_until - now) : 0;
-		orch_format_time(a->queued_since, since, sizeof(since));
+		clock_iso(a->queued_since, since, sizeof(since));
 		item = json_pack("{s:i,s:{s:i,s:b},s:s,s:b,s:i,s:O}", "count",
 		    (int)wanted, "delay", "timeLeftSeconds", (int)left,
 		    "overdue", !a->stopped && left == 0, "since", since,
@@ -214,7 +201,7 @@ orch_queue_json(struct orch *o, json_t **out)
 int
 orch_queue_reset(struct orch *o, const char *id, struct orch_error *e)
 {
-	struct orch_app *a = oe_app(o, id);
+	struct orch_app *a = orch_app_live(o, id);
 
 	if (a == NULL || orch_plan_wanted(a) == 0) {
 		snprintf(e->message, sizeof(e->message), "Application %.200s "

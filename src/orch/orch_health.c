@@ -114,7 +114,7 @@ oh_result(struct health_watch *w, size_t check, int ok, const char *cause,
 		    t->id, "instanceId", t->id, "version", t->version,
 		    "reason", text, "host", t->o->host));
 		orch_health_stop(t);
-		orch_failure(t->app, orch_mono() - (double)t->started_mono,
+		orch_failure(t->app, clock_mono() - (double)t->started_mono,
 		    text);
 		orch_task_kill(t);
 		return;

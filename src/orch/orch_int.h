@@ -29,6 +29,7 @@
 #include "orch/app.h"
 #include "orch/containerizer.h"
 #include "orch/orch.h"
+#include "util/clock.h"
 
 #define ORCH_TASK_ID_MAX 129	/* the registry's instance ids: 128 */
 #define ORCH_VERSION_MAX 32	/* "2026-11-30T08:33:46.421Z" */
@@ -168,17 +169,13 @@ struct orch {
 
 /* Schedule a reconcile pass on the next loop turn (coalesced). */
 void orch_kick(struct orch *o);
-/* Monotonic time in seconds. */
-double orch_mono(void);
-/* Wall clock time in seconds. */
-double orch_wall(void);
-/* A wall clock time (seconds) as ISO 8601; "" for 0. */
-void orch_format_time(double wall, char *out, size_t size);
 /* The driver of app definition def (docker for DOCKER containers). */
 enum orch_drv orch_app_drv(const json_t *def);
 /* The driver's containerizer, made on first use; NULL if it cannot be. */
 struct ctr *orch_driver(struct orch *o, enum orch_drv d);
 struct orch_app *orch_app_find(struct orch *o, const char *id);
+/* The app a URL's id names ("prod/web"), if it has a definition. */
+struct orch_app *orch_app_live(struct orch *o, const char *id);
 struct orch_task *orch_task_find(struct orch *o, const char *task_id);
 /* A new app in memory (def not taken); NULL when out of memory. */
 struct orch_app *orch_app_add(struct orch *o, const char *id);
@@ -188,8 +185,6 @@ void orch_app_forget(struct orch_app *a);
 json_t *orch_app_deployment(struct orch *o, const char *id);
 /* "2026-11-30T08:33:46.421Z", later than any given before. */
 void orch_new_version(struct orch *o, char *out);
-/* Now as an ISO 8601 timestamp. */
-void orch_timestamp(char *out, size_t size);
 /* A random RFC 4122 version 4 UUID. */
 void orch_uuid(char *out);
 

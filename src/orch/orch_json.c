@@ -147,23 +147,10 @@ orch_apps_json(struct orch *o, const struct orch_app_filter *f,
 	return *out ? ST_OK : ST_ENOMEM;
 }
 
-/* The app named by the URL id, if it is live. */
-static struct orch_app *
-oj_app(struct orch *o, const char *id)
-{
-	char norm[APP_ID_MAX];
-	struct orch_app *a;
-
-	if (id == NULL || app_id_normalize(id, norm, sizeof(norm)) != ST_OK ||
-	    (a = orch_app_find(o, norm)) == NULL || a->def == NULL)
-		return NULL;
-	return a;
-}
-
 int
 orch_app_json(struct orch *o, const char *id, json_t **out)
 {
-	struct orch_app *a = oj_app(o, id);
+	struct orch_app *a = orch_app_live(o, id);
 	json_t *v;
 
 	if (a == NULL)
@@ -177,7 +164,7 @@ orch_app_json(struct orch *o, const char *id, json_t **out)
 int
 orch_app_versions_json(struct orch *o, const char *id, json_t **out)
 {
-	struct orch_app *a = oj_app(o, id);
+	struct orch_app *a = orch_app_live(o, id);
 	json_t *list;
 	int err;
 
@@ -193,7 +180,7 @@ int
 orch_app_version_json(struct orch *o, const char *id, const char *version,
     json_t **out)
 {
-	struct orch_app *a = oj_app(o, id);
+	struct orch_app *a = orch_app_live(o, id);
 
 	if (a == NULL || version == NULL)
 		return ST_ENOTFOUND;
@@ -221,7 +208,7 @@ orch_tasks_json(struct orch *o, const char *id, const char *status,
 	struct orch_task *t;
 	json_t *tasks;
 
-	if (id && (only = oj_app(o, id)) == NULL)
+	if (id && (only = orch_app_live(o, id)) == NULL)
 		return ST_ENOTFOUND;
 	if ((tasks = json_array()) == NULL)
 		return ST_ENOMEM;

@@ -265,7 +265,7 @@ op_queued(struct orch_app *a, unsigned launch)
 	if (launch == 0)
 		a->queued_since = 0;
 	else if (a->queued_since == 0)
-		a->queued_since = orch_wall();
+		a->queued_since = clock_wall();
 }
 
 /*
@@ -334,7 +334,7 @@ void
 orch_plan_run(struct orch *o)
 {
 	struct orch_app *a, *next;
-	double now = orch_mono(), next_launch = 0;
+	double now = clock_mono(), next_launch = 0;
 	unsigned budget = OP_LAUNCH_BATCH;
 	struct timeval tv;
 

@@ -232,7 +232,7 @@ orch_task_write(struct orch_task *t, struct orch_task *next, int what)
 		    c.e.message[0] ? ": " : "", c.e.message);
 		return err;
 	}
-	t->changed = orch_mono();
+	t->changed = clock_mono();
 	if (next != t) {
 		enum orch_tstate was = t->state;
 
@@ -273,7 +273,7 @@ ot_note_failure(struct orch_task *t, const char *message)
 
 	if (message != t->message)
 		snprintf(t->message, sizeof(t->message), "%s", message);
-	orch_timestamp(now, sizeof(now));
+	clock_iso_now(now, sizeof(now));
 	f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "appId", t->app->id,
 	    "host", t->o->host, "message", message, "state",
 	    t->exit_code == 0 && !t->oom ? "TASK_FINISHED" : "TASK_FAILED",
@@ -283,7 +283,7 @@ ot_note_failure(struct orch_task *t, const char *message)
 		t->app->last_failure = f;
 	}
 	log_warnx("orch: task %s of %s ended: %s", t->id, t->app->id, message);
-	orch_failure(t->app, t->started_mono ? orch_mono() -
+	orch_failure(t->app, t->started_mono ? clock_mono() -
 	    (double)t->started_mono : 0, message);
 }
 
@@ -357,9 +357,9 @@ ot_started(int err, const char *msg, void *arg)
 		orch_task_step(t);
 		return;
 	}
-	orch_timestamp(next.started_at, sizeof(next.started_at));
-	next.started_mono = (time_t)orch_mono();
-	next.started_wall = orch_wall();
+	clock_iso_now(next.started_at, sizeof(next.started_at));
+	next.started_mono = (time_t)clock_mono();
+	next.started_wall = clock_wall();
 	next.state = OT_RUNNING;
 	if (orch_task_write(t, &next, W_PUT | W_PUBLISH) != ST_OK) {
 		t->kill = 1;
@@ -631,7 +631,7 @@ orch_task_launch(struct orch_app *a)
 	    json_object_get(a->def, "version")));
 	snprintf(t->config_version, sizeof(t->config_version), "%s",
 	    json_string_value(json_object_get(vi, "lastConfigChangeAt")));
-	orch_timestamp(t->staged_at, sizeof(t->staged_at));
+	clock_iso_now(t->staged_at, sizeof(t->staged_at));
 	t->state = OT_NEW;
 	if ((err = orch_task_write(t, t, W_PUT)) != ST_OK) {
 		ports_release(o->ports, t->ports, t->n_ports);

@@ -15,6 +15,7 @@
 #include "dns/name.h"
 #include "dns/zone.h"
 #include "store/registry_int.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -178,19 +179,6 @@ reg_delete_txn(struct store_txn *txn, void *arg)
 	return reg_finish(txn, c->r, &c->index);
 }
 
-static void
-reg_now(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%03dZ", (int)(ts.tv_nsec / 1000000 % 1000));
-}
-
 /* Run one change; after its commit, tell the index to the listener. */
 static int
 reg_change(struct reg_change *c, store_write_fn fn)
@@ -229,7 +217,7 @@ registry_instance_put(struct registry *r, const char *service, const char *id,
 	if ((err = registry_check_instance(r, c.label, id, (json_t *)body,
 	    &c.inst, e)))
 		return err;
-	reg_now(now, sizeof(now));
+	clock_iso_now(now, sizeof(now));
 	c.r = r;
 	c.id = json_string_value(json_object_get(c.inst, "id"));
 	c.now = now;
@@ -288,7 +276,7 @@ registry_txn_put(struct registry *r, struct store_txn *txn,
 	    (err = registry_check_instance(r, c.label, NULL, (json_t *)body,
 	    &c.inst, e)) != ST_OK)
 		return err;
-	reg_now(now, sizeof(now));
+	clock_iso_now(now, sizeof(now));
 	c.r = r;
 	c.id = json_string_value(json_object_get(c.inst, "id"));
 	c.now = now;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "util/bus.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 struct bus_sub {
@@ -105,20 +106,6 @@ bus_unsubscribe(struct bus *b, unsigned id)
 	}
 }
 
-/* Now in ISO 8601 UTC with milliseconds, as Marathon writes it. */
-static void
-bus_timestamp(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char day[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03ldZ", day, ts.tv_nsec / 1000000);
-}
-
 void
 bus_publish(struct bus *b, const char *type, json_t *event)
 {
@@ -134,7 +121,7 @@ bus_publish(struct bus *b, const char *type, json_t *event)
 	if (json_object_get(event, "eventType") == NULL)
 		json_object_set_new(event, "eventType", json_string(type));
 	if (json_object_get(event, "timestamp") == NULL) {
-		bus_timestamp(ts, sizeof(ts));
+		clock_iso_now(ts, sizeof(ts));
 		json_object_set_new(event, "timestamp", json_string(ts));
 	}
 	/* Those who subscribe while it is delivered hear the next one. */

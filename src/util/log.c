@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "util/error.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 static const char *log_ident = "stadiond";
@@ -83,15 +84,11 @@ log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 	if (log_syslog) {
 		syslog(log_levels[level].prio, "%s", msg);
 	} else {
-		struct timespec ts;
-		struct tm tm;
-		char when[32];
+		char when[CLOCK_ISO_MAX];
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ldZ %s[%s]: %s\n", when, ts.tv_nsec / 1000000,
-		    log_ident, log_levels[level].name, msg);
+		clock_iso_now(when, sizeof(when));
+		fprintf(stderr, "%s %s[%s]: %s\n", when, log_ident,
+		    log_levels[level].name, msg);
 	}
 }
 
