@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,18 @@ static const struct {
 };
 
 /* Results carry the wall clock: grace periods and Marathon's timestamps. */
+/* The loop's clock: the same for every callback of one turn. */
+static double
+health_loop_now(struct health *h)
+{
+	struct timeval now;
+
+	if (event_base_gettimeofday_cached(h->base, &now) != 0)
+		return clock_wall();
+	return (double)now.tv_sec + (double)now.tv_usec / 1e6;
+}
+
+/* Fire c's timer secs from now. */
 static void
 health_arm(struct health_check *c, double secs)
 {
@@ -51,6 +64,45 @@ health_arm(struct health_check *c, double secs)
 	tv.tv_sec = (time_t)secs;
 	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
 	evtimer_add(c->timer, &tv);
+}
+
+/*
+ * The next probe of c, after is seconds more than the last one was due.
+ * Probes are due on a grid of HEALTH_TICK_S, so that the checks of many
+ * instances share the loop's wake-ups: the first one at the first point
+ * of the grid after its delay (or at once for no delay), the next ones a
+ * period after the one before, whatever a probe took, as long as that
+ * is not in the past already.
+ */
+static void
+health_schedule(struct health_check *c, double after)
+{
+	double now = health_loop_now(c->w->h);
+
+	if (c->due == 0) {
+		c->due = ceil((now + after) / HEALTH_TICK_S) * HEALTH_TICK_S;
+		health_arm(c, after == 0 ? 0 : c->due - now);
+		return;
+	}
+	c->due += after;
+	if (c->due <= now)
+		c->due = ceil(now / HEALTH_TICK_S) * HEALTH_TICK_S;
+	health_arm(c, c->due - now);
+}
+
+/* 1 when this loop turn has started HEALTH_TURN_MAX probes already. */
+static int
+health_turn_full(struct health *h)
+{
+	struct timeval now;
+
+	if (event_base_gettimeofday_cached(h->base, &now) != 0)
+		return 0;
+	if (now.tv_sec != h->turn.tv_sec || now.tv_usec != h->turn.tv_usec) {
+		h->turn = now;
+		h->turn_probes = 0;
+	}
+	return h->turn_probes++ >= HEALTH_TURN_MAX;
 }
 
 static void
@@ -64,6 +116,11 @@ health_fire(evutil_socket_t fd, short what, void *arg)
 		snprintf(cause, sizeof(cause), "timed out after %g s",
 		    c->p.timeout_s);
 		health_check_end(c, HEALTH_R_FAIL, cause);
+		return;
+	}
+	if (health_turn_full(c->w->h)) {
+		/* Again right after the loop has polled its sockets. */
+		health_arm(c, 0);
 		return;
 	}
 	cause[0] = '\0';
@@ -90,9 +147,11 @@ static void
 health_watch_free(struct health_watch *w)
 {
 	health_watch_stop(w);
-	for (size_t i = 0; i < w->n; i++)
+	for (size_t i = 0; i < w->n; i++) {
 		if (w->c[i].timer != NULL)
 			event_free(w->c[i].timer);
+		health_http_release(&w->c[i]);
+	}
 	json_decref(w->checks);
 	free(w->st);
 	free(w->task_id);
@@ -131,7 +190,7 @@ health_check_end(struct health_check *c, enum health_result r,
 			return;
 		}
 	}
-	health_arm(c, health_next_delay(c->st, &c->p));
+	health_schedule(c, health_next_delay(c->st, &c->p));
 }
 
 int
@@ -297,7 +356,7 @@ health_watch(struct health *h, const json_t *checks,
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		health_arm(&w->c[i], w->c[i].p.delay_s);
+		health_schedule(&w->c[i], w->c[i].p.delay_s);
 	LIST_INSERT_HEAD(&h->watches, w, entry);
 	*out = w;
 	return ST_OK;

@@ -26,6 +26,14 @@
 
 #define HEALTH_BODY_MAX (64 * 1024)	/* the most of an answer searched */
 #define HEALTH_CAUSE_MAX 256		/* = sizeof(last_failure_cause) */
+/*
+ * Probes are due on a grid of this many seconds, so that the checks of
+ * many instances share the loop's wake-ups; and at most HEALTH_TURN_MAX
+ * probes start in one turn of the loop, so that a burst (a thousand
+ * adopted tasks) does not hold it.
+ */
+#define HEALTH_TICK_S 0.25
+#define HEALTH_TURN_MAX 64
 
 struct event;
 struct curlev;
@@ -58,6 +66,8 @@ LIST_HEAD(health_cmd_list, health_cmd);
 struct health {
 	struct event_base *base;
 	struct curlev *cm;
+	struct timeval turn;	/* the loop turn of the last probe started */
+	unsigned turn_probes;	/* probes started in that turn */
 	LIST_HEAD(, health_watch) watches;
 	/* Execs given up on (timed out, unwatched) whose answer may come. */
 	struct health_cmd_list abandoned;
@@ -82,6 +92,8 @@ struct health_check {
 	uint16_t port;		/* 0 for COMMAND and SCRIPT */
 	struct event *timer;	/* the next probe, or the deadline of one */
 	void *probe;		/* in flight; NULL when idle */
+	void *easy;		/* HTTP(S): a curl handle kept between probes */
+	double due;		/* when the last probe was due (loop clock) */
 };
 
 struct health_watch {
@@ -108,5 +120,7 @@ void health_check_end(struct health_check *c, enum health_result r,
 
 /* Free the abandoned execs: their answers cannot come any more. */
 void health_cmd_free_abandoned(struct health *h);
+/* Free c's kept curl handle (health_http.c); NULL-safe. */
+void health_http_release(struct health_check *c);
 
 #endif
