@@ -114,10 +114,13 @@ build_and_check() {
 	if [ "$st" -ne 0 ]; then
 		for f in $(sed -n 's/^\(FAIL\|ERROR\|XPASS\): \(.*\)$/\2/p' "$tmp/$label.log"); do
 			failures+=("$label: $f")
-			if [ -f "$dir/$f.log" ]; then
-				echo "----- $dir/$f.log (last 60 lines)"
-				tail -n 60 "$dir/$f.log"
-			fi
+			# automake drops a TEST_EXTENSIONS suffix (.sh) from the log's name.
+			for lf in "$dir/$f.log" "$dir/${f%.sh}.log"; do
+				[ -f "$lf" ] || continue
+				echo "----- $lf (last 60 lines)"
+				tail -n 60 "$lf"
+				break
+			done
 		done
 	fi
 }
