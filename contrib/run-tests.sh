@@ -29,7 +29,7 @@ say() { printf '\n=== %s\n' "$*"; }
 PKGS="autoconf automake pkg-config gcc make libldns-dev libevent-dev
 libcurl4-openssl-dev libjansson-dev liblmdb-dev libcmocka-dev
 bind9-dnsutils knot-dnsutils knot nsd dnsperf clang libclang-rt-14-dev
-python3 curl docker.io docker-registry busybox-static apache2-utils"
+python3 curl openssl docker.io docker-registry busybox-static apache2-utils"
 
 # ---------------------------------------------------------------- packages
 missing=

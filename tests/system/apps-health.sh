@@ -15,7 +15,7 @@ HOOK_PID=
 SSE3_PID=
 # shellcheck disable=SC2016  # expanded when the trap runs
 apps_trap 'for p in $SSE1_PID $SSE2_PID $SSE3_PID $HOOK_PID; do kill "$p" 2>/dev/null; done'
-need_tools curl dig python3 busybox
+need_tools curl dig python3 busybox openssl
 
 BUSYBOX=$(command -v busybox)
 # The interpreter itself: tasks get PATH but not a pyenv's environment.
@@ -352,6 +352,20 @@ app_create "$(app_json "$TCPBAD" 1 "$BAD_CMD" '[{"protocol": "TCP", "send": "PIN
 app_create "$(app_json "$CMDAPP" 1 '"touch ok && exec sleep 1000"' "[{\"protocol\": \"COMMAND\", \"command\": {\"value\": \"test -f ok\"}, \"intervalSeconds\": 1, \"maxConsecutiveFailures\": 0}, {\"protocol\": \"SCRIPT\", \"command\": {\"value\": $(jstr "echo '{\"status\": \"healthy\"}'")}, \"intervalSeconds\": 1}]")"
 app_create "$(app_json "$SCRIPT" 1 '"exec sleep 1000"' "[{\"protocol\": \"SCRIPT\", \"command\": {\"value\": $(jstr "echo '{\"status\": \"unhealthy\", \"message\": \"scripted sadness\"}'")}, \"intervalSeconds\": 1, \"gracePeriodSeconds\": 0, \"maxConsecutiveFailures\": 2}]")"
 SCRIPT_DEP=$(jget 'j["deployments"][0]["id"]')
+# HTTPS: a python server with a certificate made on the spot, which the
+# check does not verify (as Marathon's).
+cat > "$T/tls.py" <<'EOF'
+import http.server, os, ssl
+s = http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT0"])),
+                           http.server.SimpleHTTPRequestHandler)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+c.load_cert_chain("c.pem", "k.pem")
+s.socket = c.wrap_socket(s.socket, server_side=True)
+s.serve_forever()
+EOF
+TLS=/hc/tls
+TLS_CMD=$(jstr "openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem -days 1 -subj /CN=stadion-test 2>/dev/null && exec $PYTHON $T/tls.py")
+app_create "$(app_json "$TLS" 1 "$TLS_CMD" '[{"protocol": "HTTPS", "path": "/c.pem", "expectBody": "BEGIN CERTIFICATE"}]')"
 
 # ---------------------------------------------------------------- an HTTP check fails
 VICTIM=$WEB_T1
@@ -478,6 +492,12 @@ http GET "/v2/apps$TCPBAD/tasks"
     fail "healthCheckResults of $TCPBAD in its grace period: $HTTP_BODY"
 log "ok - $TCPBAD: its failures within the grace period ignored (consecutiveFailures 0, no event, not killed)"
 
+# ---------------------------------------------------------------- HTTPS checks
+wait_for 15 tasks_healthy_is "$TLS" 1 || fail "$TLS not healthy: $HTTP_BODY; failures: $(sseq "[e['cause'] for e in ev if of(e, 'failed_health_check_event', appId='$TLS')]")"
+wait_srv_count "$TLS" 1 5 || fail "SRV of $TLS: $(srv_records "$TLS")"
+curl -skf "https://127.0.0.1:$(srv_ports "$TLS")/c.pem" | grep -q 'BEGIN CERTIFICATE' || fail "$TLS does not serve TLS"
+log "ok - $TLS: an HTTPS check (self-signed certificate, expectBody) passes; in DNS"
+
 # ---------------------------------------------------------------- COMMAND and SCRIPT checks
 wait_for 15 tasks_healthy_is "$CMDAPP" 1 || fail "$CMDAPP not healthy: $HTTP_BODY; failures: $(sseq "[e['cause'] for e in ev if of(e, 'failed_health_check_event', appId='$CMDAPP')]")"
 wait_srv_count "$CMDAPP" 1 5 || fail "SRV of $CMDAPP: $(srv_records "$CMDAPP")"
@@ -520,7 +540,7 @@ FL=$(sseq "[(e['failures'], e.get('delaySeconds'), e['launchesStopped']) for e i
     fail "$FLAKY (each task ran 2 s, backoffResetSeconds 1): back-off $FL, expected failure 1 and 1 s each time"
 sse_has "of(e, 'stadion_alert_event', appId='$FLAKY')" && fail "an alert for $FLAKY, whose alertFailures is 0"
 log "ok - $FLAKY: a task that ran longer than backoffResetSeconds resets the back-off ($FL); alertFailures 0: no alert"
-for a in "$SCRIPT" "$TCPBAD" "$CMDAPP" "$FLAKY"; do
+for a in "$SCRIPT" "$TCPBAD" "$CMDAPP" "$FLAKY" "$TLS"; do
 	expect_http 200 DELETE "/v2/apps$a?force=true"
 done
 # $SCRIPT never got healthy: its deployment was still running, and the
