@@ -50,6 +50,9 @@ static const struct {
 	{ MARATHON_DEPLOYMENTS, MARATHON_GET, marathon_deployments_get },
 	{ MARATHON_DEPLOYMENT, MARATHON_GET, marathon_deployment_get },
 	{ MARATHON_DEPLOYMENT, EVHTTP_REQ_DELETE, marathon_deployment_delete },
+	{ MARATHON_DEPLOYMENT_PAUSE, EVHTTP_REQ_POST, marathon_deployment_pause },
+	{ MARATHON_DEPLOYMENT_RESUME, EVHTTP_REQ_POST,
+	    marathon_deployment_resume },
 	{ MARATHON_INFO, MARATHON_GET, marathon_info },
 	{ MARATHON_QUEUE, MARATHON_GET, marathon_queue_get },
 	{ MARATHON_QUEUE_DELAY, EVHTTP_REQ_DELETE, marathon_queue_delay_delete },
@@ -68,6 +71,8 @@ static const char *const marathon_allow[] = {
 	[MARATHON_TASKS_DELETE] = "POST",
 	[MARATHON_DEPLOYMENTS] = "GET, HEAD",
 	[MARATHON_DEPLOYMENT] = "GET, HEAD, DELETE",
+	[MARATHON_DEPLOYMENT_PAUSE] = "POST",
+	[MARATHON_DEPLOYMENT_RESUME] = "POST",
 	[MARATHON_INFO] = "GET, HEAD",
 	[MARATHON_QUEUE] = "GET, HEAD",
 	[MARATHON_QUEUE_DELAY] = "DELETE",
@@ -126,6 +131,8 @@ marathon_not_found(const struct marathon_req *r, char *buf, size_t len)
 {
 	switch (r->route) {
 	case MARATHON_DEPLOYMENT:
+	case MARATHON_DEPLOYMENT_PAUSE:
+	case MARATHON_DEPLOYMENT_RESUME:
 		snprintf(buf, len, "DeploymentPlan %s does not exist", r->sub);
 		break;
 	case MARATHON_APP_TASK:
@@ -345,6 +352,12 @@ marathon_route(struct marathon_req *r, char **seg, size_t n)
 		if (n == 2 && (r->sub = strdup(seg[1])) == NULL)
 			return -1;
 		return 0;
+	}
+	if (strcmp(seg[0], "deployments") == 0 && n == 3 &&
+	    (strcmp(seg[2], "pause") == 0 || strcmp(seg[2], "resume") == 0)) {
+		r->route = strcmp(seg[2], "pause") == 0 ?
+		    MARATHON_DEPLOYMENT_PAUSE : MARATHON_DEPLOYMENT_RESUME;
+		return (r->sub = strdup(seg[1])) == NULL ? -1 : 0;
 	}
 	if (strcmp(seg[0], "info") == 0 && n == 1) {
 		r->route = MARATHON_INFO;

@@ -28,6 +28,8 @@ enum marathon_route {
 	MARATHON_TASKS_DELETE,
 	MARATHON_DEPLOYMENTS,
 	MARATHON_DEPLOYMENT,
+	MARATHON_DEPLOYMENT_PAUSE,
+	MARATHON_DEPLOYMENT_RESUME,
 	MARATHON_INFO,
 	MARATHON_QUEUE,
 	MARATHON_QUEUE_DELAY,
@@ -81,6 +83,9 @@ void marathon_tasks_delete(struct marathon_req *r);
 void marathon_deployments_get(struct marathon_req *r);
 void marathon_deployment_get(struct marathon_req *r);
 void marathon_deployment_delete(struct marathon_req *r);
+/* POST /v2/deployments/{id}/pause and /resume (stadion extensions). */
+void marathon_deployment_pause(struct marathon_req *r);
+void marathon_deployment_resume(struct marathon_req *r);
 void marathon_info(struct marathon_req *r);
 void marathon_queue_get(struct marathon_req *r);
 void marathon_queue_delay_delete(struct marathon_req *r);

@@ -228,6 +228,35 @@ marathon_deployment_delete(struct marathon_req *r)
 	}
 }
 
+static void
+marathon_deployment_control(struct marathon_req *r, int pause)
+{
+	struct orch_error e;
+	json_t *out = NULL;
+	int err;
+
+	memset(&e, 0, sizeof(e));
+	if ((err = orch_deployment_pause(r->o, r->sub, pause, &out, &e)) !=
+	    ST_OK) {
+		marathon_fail(r, err, &e);
+		return;
+	}
+	orch_error_clear(&e);
+	marathon_reply(r->req, 200, out);
+}
+
+void
+marathon_deployment_pause(struct marathon_req *r)
+{
+	marathon_deployment_control(r, 1);
+}
+
+void
+marathon_deployment_resume(struct marathon_req *r)
+{
+	marathon_deployment_control(r, 0);
+}
+
 void
 marathon_info(struct marathon_req *r)
 {

@@ -1,6 +1,6 @@
 /*
  * ctl_apps.c -- stadionctl apps: list, show, create, update, scale,
- * restart, remove and versions of Marathon apps (/v2/apps).
+ * restart, remove, versions and rollback of Marathon apps (/v2/apps).
  */
 #include "config.h"
 
@@ -352,6 +352,86 @@ ctl_apps_versions(struct ctl *c, int argc, char **argv)
 	return ST_OK;
 }
 
+/*
+ * The version before the app's current config: the newest stored version
+ * older than versionInfo.lastConfigChangeAt. Not simply the one before
+ * the current version: a scaling stores a version of the same config,
+ * and going back to it would change nothing.
+ */
+static int
+ctl_apps_previous(struct ctl *c, const char *id, char *out, size_t size)
+{
+	char path[CTL_PATH_MAX];
+	json_t *app_res, *res, *v;
+	const char *app, *config, *best = NULL;
+	long status;
+	size_t i;
+	int err;
+
+	if ((err = ctl_path_app(path, sizeof(path), id, NULL)) != ST_OK ||
+	    (err = ctl_http(c, "GET", path, NULL, &status, &app_res)) != ST_OK)
+		return err;
+	app = ctl_str(json_object_get(app_res, "app"), "id", id);
+	config = ctl_str(json_object_get(json_object_get(app_res, "app"),
+	    "versionInfo"), "lastConfigChangeAt", NULL);
+	if (config == NULL) {
+		ctl_err("app %s: the server names no versionInfo."
+		    "lastConfigChangeAt; give the VERSION", app);
+		json_decref(app_res);
+		return ST_EFORMAT;
+	}
+	if ((err = ctl_path_app(path, sizeof(path), id, "/versions")) != ST_OK ||
+	    (err = ctl_http(c, "GET", path, NULL, &status, &res)) != ST_OK) {
+		json_decref(app_res);
+		return err;
+	}
+	/* Versions are ISO 8601 times of one format: they sort as strings. */
+	json_array_foreach(json_object_get(res, "versions"), i, v) {
+		const char *s = json_string_value(v);
+
+		if (s && strcmp(s, config) < 0 &&
+		    (best == NULL || strcmp(s, best) > 0))
+			best = s;
+	}
+	if (best == NULL) {
+		ctl_err("app %s has no earlier config to roll back to", app);
+		err = ST_ENOTFOUND;
+	} else if ((size_t)snprintf(out, size, "%s", best) >= size) {
+		ctl_err("app %s: version too long: %.64s...", app, best);
+		err = ST_ESPACE;
+	}
+	json_decref(res);
+	json_decref(app_res);
+	return err;
+}
+
+/* Marathon's rollback: PUT of {"version": V} instead of a definition. */
+static int
+ctl_apps_rollback(struct ctl *c, int argc, char **argv)
+{
+	char prev[256], verb[512];
+	const char *version = prev;
+	struct ctl_opts o;
+	json_t *body;
+	int err;
+
+	if ((err = ctl_opts_parse(c, argc, argv, "F", &o)) != ST_OK)
+		return err;
+	if (o.argc != 1 && o.argc != 2)
+		return ST_EINVAL;
+	if (o.argc == 2)
+		version = o.argv[1];
+	else if ((err = ctl_apps_previous(c, o.argv[0], prev,
+	    sizeof(prev))) != ST_OK)
+		return err;
+	if ((body = json_pack("{ss}", "version", version)) == NULL)
+		return ST_ENOMEM;
+	snprintf(verb, sizeof(verb), "rolling back to %s", version);
+	err = ctl_apps_change(c, "PUT", o.argv[0], NULL, body, o.force, verb);
+	json_decref(body);
+	return err;
+}
+
 const struct ctl_cmd ctl_apps_cmds[] = {
 	{ "apps", "list", "", ctl_apps_list },
 	{ "apps", "ls", NULL, ctl_apps_list },
@@ -363,5 +443,6 @@ const struct ctl_cmd ctl_apps_cmds[] = {
 	{ "apps", "remove", "ID [--force]", ctl_apps_remove },
 	{ "apps", "rm", NULL, ctl_apps_remove },
 	{ "apps", "versions", "ID", ctl_apps_versions },
+	{ "apps", "rollback", "ID [VERSION] [--force]", ctl_apps_rollback },
 	{ NULL, NULL, NULL, NULL },
 };

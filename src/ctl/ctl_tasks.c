@@ -1,6 +1,7 @@
 /*
  * ctl_tasks.c -- stadionctl tasks and deployments: list and kill tasks
- * (/v2/tasks, /v2/apps/{id}/tasks), list and cancel deployments.
+ * (/v2/tasks, /v2/apps/{id}/tasks); list, show, cancel, pause and resume
+ * deployments (/v2/deployments).
  */
 #include "config.h"
 
@@ -187,11 +188,20 @@ ctl_tasks_kill(struct ctl *c, int argc, char **argv)
 	return err;
 }
 
+/* "yes"/"no" for a deployment's "paused"; NULL when the server has none. */
+static const char *
+ctl_deployments_paused(const json_t *dep)
+{
+	const json_t *v = json_object_get(dep, "paused");
+
+	return json_is_boolean(v) ? (json_is_true(v) ? "yes" : "no") : NULL;
+}
+
 static int
 ctl_deployments_list(struct ctl *c, int argc, char **argv)
 {
-	static const char *const headers[] = { "ID", "APPS", "STEP", "ACTIONS",
-	    "VERSION" };
+	static const char *const headers[] = { "ID", "APPS", "STEP",
+	    "STRATEGY", "PAUSED", "ACTIONS", "VERSION" };
 	char apps[512], actions[512];
 	struct ctl_table *t = NULL;
 	struct ctl_opts o;
@@ -206,7 +216,7 @@ ctl_deployments_list(struct ctl *c, int argc, char **argv)
 	if ((err = ctl_get_view(c, "/v2/deployments", &res)) != ST_OK ||
 	    res == NULL)
 		return err;
-	if ((t = ctl_table_new(5, headers)) == NULL)
+	if ((t = ctl_table_new(7, headers)) == NULL)
 		err = ST_ENOMEM;
 	json_array_foreach(res, i, dep) {
 		if (err != ST_OK)
@@ -223,8 +233,10 @@ ctl_deployments_list(struct ctl *c, int argc, char **argv)
 		    "currentStep")),
 		    (long long)json_integer_value(json_object_get(dep,
 		    "totalSteps")));
-		err |= ctl_table_cell(t, 3, actions);
-		err |= ctl_table_cell(t, 4, ctl_str(dep, "version", NULL));
+		err |= ctl_table_cell(t, 3, ctl_str(dep, "strategy", NULL));
+		err |= ctl_table_cell(t, 4, ctl_deployments_paused(dep));
+		err |= ctl_table_cell(t, 5, actions);
+		err |= ctl_table_cell(t, 6, ctl_str(dep, "version", NULL));
 		err |= ctl_table_row_end(t);
 	}
 	if (err == ST_OK)
@@ -236,6 +248,105 @@ ctl_deployments_list(struct ctl *c, int argc, char **argv)
 	return err ? ST_ENOMEM : ST_OK;
 }
 
+/* The path of deployment id, then suffix (may be NULL); ST_ESPACE. */
+static int
+ctl_deployments_path(char *buf, size_t size, const char *id,
+    const char *suffix)
+{
+	*buf = '\0';
+	if (ctl_path_fmt(buf, size, "/v2/deployments/") != ST_OK ||
+	    ctl_path_add(buf, size, id, 0) != ST_OK ||
+	    (suffix && ctl_path_fmt(buf, size, "%s", suffix) != ST_OK)) {
+		ctl_err("deployment id too long: %.64s...", id);
+		return ST_ESPACE;
+	}
+	return ST_OK;
+}
+
+/*
+ * The plan, one row per action of each step: a step of a deployment that
+ * changes several apps has one action per app.
+ */
+static int
+ctl_deployments_steps(const json_t *dep)
+{
+	static const char *const headers[] = { "STEP", "ACTION", "APP",
+	    "DESCRIPTION" };
+	json_int_t cur = json_integer_value(json_object_get(dep,
+	    "currentStep"));
+	struct ctl_table *t;
+	json_t *step, *act;
+	size_t i, j;
+	int err = ST_OK;
+
+	if ((t = ctl_table_new(4, headers)) == NULL)
+		err = ST_ENOMEM;
+	json_array_foreach(json_object_get(dep, "steps"), i, step) {
+		json_array_foreach(json_object_get(step, "actions"), j, act) {
+			if (err != ST_OK)
+				break;
+			err |= ctl_table_cellf(t, 0, "%zu%s", i + 1,
+			    (json_int_t)i + 1 == cur ? " (current)" : "");
+			err |= ctl_table_cell(t, 1, ctl_str(act, "action",
+			    NULL));
+			err |= ctl_table_cell(t, 2, ctl_str(act, "app", NULL));
+			err |= ctl_table_cell(t, 3, ctl_str(act, "description",
+			    NULL));
+			err |= ctl_table_row_end(t);
+		}
+	}
+	if (err == ST_OK)
+		ctl_table_print(t);
+	else
+		ctl_err("%s", st_strerror(ST_ENOMEM));
+	ctl_table_free(t);
+	return err ? ST_ENOMEM : ST_OK;
+}
+
+/* GET /v2/deployments/{id}, a stadion extension. */
+static int
+ctl_deployments_show(struct ctl *c, int argc, char **argv)
+{
+	char path[CTL_PATH_MAX], apps[512];
+	const char *paused;
+	const json_t *failures;
+	struct ctl_opts o;
+	json_t *dep;
+	int err;
+
+	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+		return err;
+	if (o.argc != 1)
+		return ST_EINVAL;
+	if ((err = ctl_deployments_path(path, sizeof(path), o.argv[0],
+	    NULL)) != ST_OK ||
+	    (err = ctl_get_view(c, path, &dep)) != ST_OK || dep == NULL)
+		return err;
+	ctl_join(json_object_get(dep, "affectedApps"), ",", NULL, NULL, apps,
+	    sizeof(apps));
+	paused = ctl_deployments_paused(dep);
+	failures = json_object_get(dep, "failures");
+	printf("ID         %s\n", ctl_str(dep, "id", "-"));
+	printf("APPS       %s\n", *apps ? apps : "-");
+	printf("VERSION    %s\n", ctl_str(dep, "version", "-"));
+	printf("STRATEGY   %s\n", ctl_str(dep, "strategy", "-"));
+	printf("PAUSED     %s\n", paused ? paused : "-");
+	printf("STEP       %lld/%lld\n",
+	    (long long)json_integer_value(json_object_get(dep, "currentStep")),
+	    (long long)json_integer_value(json_object_get(dep, "totalSteps")));
+	if (json_is_integer(failures))
+		printf("FAILURES   %lld\n",
+		    (long long)json_integer_value(failures));
+	else
+		printf("FAILURES   -\n");
+	if (json_array_size(json_object_get(dep, "steps")) > 0) {
+		fputc('\n', stdout);
+		err = ctl_deployments_steps(dep);
+	}
+	json_decref(dep);
+	return err;
+}
+
 /*
  * Without --force Marathon rolls the deployment back, which is itself a
  * deployment (200 and its id); with --force it just stops it (202).
@@ -243,7 +354,7 @@ ctl_deployments_list(struct ctl *c, int argc, char **argv)
 static int
 ctl_deployments_cancel(struct ctl *c, int argc, char **argv)
 {
-	char path[CTL_PATH_MAX] = "/v2/deployments/", what[512];
+	char path[CTL_PATH_MAX], what[512];
 	struct ctl_opts o;
 	json_t *res;
 	long status;
@@ -253,10 +364,12 @@ ctl_deployments_cancel(struct ctl *c, int argc, char **argv)
 		return err;
 	if (o.argc != 1)
 		return ST_EINVAL;
-	if (ctl_path_add(path, sizeof(path), o.argv[0], 0) != ST_OK ||
-	    (o.force && ctl_path_query(path, sizeof(path), "force",
-	    "true") != ST_OK)) {
-		ctl_err("deployment id too long");
+	if ((err = ctl_deployments_path(path, sizeof(path), o.argv[0],
+	    NULL)) != ST_OK)
+		return err;
+	if (o.force && ctl_path_query(path, sizeof(path), "force",
+	    "true") != ST_OK) {
+		ctl_err("deployment id too long: %.64s...", o.argv[0]);
 		return ST_ESPACE;
 	}
 	if ((err = ctl_http(c, "DELETE", path, NULL, &status, &res)) != ST_OK)
@@ -274,6 +387,45 @@ ctl_deployments_cancel(struct ctl *c, int argc, char **argv)
 	return ST_OK;
 }
 
+/* POST /v2/deployments/{id}/pause or /resume, stadion extensions. */
+static int
+ctl_deployments_control(struct ctl *c, int argc, char **argv,
+    const char *suffix, const char *done)
+{
+	char path[CTL_PATH_MAX];
+	struct ctl_opts o;
+	json_t *res;
+	long status;
+	int err;
+
+	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+		return err;
+	if (o.argc != 1)
+		return ST_EINVAL;
+	if ((err = ctl_deployments_path(path, sizeof(path), o.argv[0],
+	    suffix)) != ST_OK ||
+	    (err = ctl_http(c, "POST", path, NULL, &status, &res)) != ST_OK)
+		return err;
+	if (c->json)
+		ctl_print_json(res);
+	else
+		printf("deployment %s %s\n", o.argv[0], done);
+	json_decref(res);
+	return ST_OK;
+}
+
+static int
+ctl_deployments_pause(struct ctl *c, int argc, char **argv)
+{
+	return ctl_deployments_control(c, argc, argv, "/pause", "paused");
+}
+
+static int
+ctl_deployments_resume(struct ctl *c, int argc, char **argv)
+{
+	return ctl_deployments_control(c, argc, argv, "/resume", "resumed");
+}
+
 const struct ctl_cmd ctl_tasks_cmds[] = {
 	{ "tasks", "list", "[APP]", ctl_tasks_list },
 	{ "tasks", "ls", NULL, ctl_tasks_list },
@@ -286,6 +438,9 @@ const struct ctl_cmd ctl_tasks_cmds[] = {
 const struct ctl_cmd ctl_deployments_cmds[] = {
 	{ "deployments", "list", "", ctl_deployments_list },
 	{ "deployments", "ls", NULL, ctl_deployments_list },
+	{ "deployments", "show", "ID", ctl_deployments_show },
 	{ "deployments", "cancel", "ID [--force]", ctl_deployments_cancel },
+	{ "deployments", "pause", "ID", ctl_deployments_pause },
+	{ "deployments", "resume", "ID", ctl_deployments_resume },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -279,6 +279,7 @@ orch_setup(struct daemon *d)
 	op.framework_id = "stadion";
 	op.leader = d->conf.http_listen;
 	op.bus = d->bus;
+	op.ttl = d->conf.ttl;
 	if ((err = orch_new(d->base, d->store, d->registry, &op,
 	    &d->orch)) != ST_OK) {
 		log_errx("stadiond: cannot set up the orchestrator (%s)",

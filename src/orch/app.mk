@@ -1,7 +1,8 @@
 # src/orch/app.mk -- sources and tests of this piece
 libstadion_a_SOURCES += \
 	src/orch/app.c src/orch/app.h src/orch/app_int.h \
-	src/orch/app_util.c src/orch/app_net.c src/orch/app_sched.c
+	src/orch/app_util.c src/orch/app_net.c src/orch/app_sched.c \
+	src/orch/app_strategy.c
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_app
 TESTS += tests/unit/test_app

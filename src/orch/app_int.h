@@ -72,5 +72,8 @@ void app_check_net(struct app_ctx *c, const json_t *body, json_t *out,
 /* healthChecks, constraints, upgradeStrategy into out (app_sched.c). */
 void app_check_sched(struct app_ctx *c, const json_t *body, json_t *out,
     const struct app_net *net);
+/* upgradeStrategy, normalized as deploy.h reads it (app_strategy.c). */
+void app_check_strategy(struct app_ctx *c, const json_t *body, json_t *out,
+    const struct app_net *net);
 
 #endif

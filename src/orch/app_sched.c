@@ -1,7 +1,7 @@
 /*
  * app_sched.c -- how an app's instances are watched and placed: health
- * checks, constraints and the upgrade strategy, checked and filled with
- * Marathon's defaults.
+ * checks and constraints, checked and filled with Marathon's defaults;
+ * the upgrade strategy has its own file (app_strategy.c).
  */
 #include "config.h"
 
@@ -266,24 +266,7 @@ void
 app_check_sched(struct app_ctx *c, const json_t *body, json_t *out,
     const struct app_net *net)
 {
-	static const char *const ukeys[] = {
-		"minimumHealthCapacity", "maximumOverCapacity", NULL
-	};
-	json_t *up = json_object_get(body, "upgradeStrategy");
-	double minh, maxo;
-
 	app_set(c, out, "healthChecks", app_list(c, body, "healthChecks", net));
 	app_set(c, out, "constraints", app_list(c, body, "constraints", net));
-	if (up && !json_is_object(up)) {
-		app_err(c, "/upgradeStrategy", "must be an object");
-		up = NULL;
-	}
-	if (up)
-		app_keys(c, up, "/upgradeStrategy", ukeys);
-	app_get_num(c, up, "/upgradeStrategy", "minimumHealthCapacity", 0, 1, 1,
-	    &minh);
-	app_get_num(c, up, "/upgradeStrategy", "maximumOverCapacity", 0, 1, 1,
-	    &maxo);
-	app_set(c, out, "upgradeStrategy", json_pack("{s:f,s:f}",
-	    "minimumHealthCapacity", minh, "maximumOverCapacity", maxo));
+	app_check_strategy(c, body, out, net);
 }

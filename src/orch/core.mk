@@ -5,7 +5,7 @@ libstadion_a_SOURCES += \
 	src/orch/orch.c src/orch/orch_int.h src/orch/orch_db.c \
 	src/orch/orch_task.c src/orch/orch_plan.c src/orch/orch_api.c \
 	src/orch/orch_json.c src/orch/orch_health.c src/orch/orch_event.c \
-	src/orch/orch_adopt.c
+	src/orch/orch_adopt.c src/orch/orch_deploy.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_orch

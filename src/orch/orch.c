@@ -24,12 +24,14 @@
 
 #include "dns/name.h"
 #include "health/health.h"
+#include "orch/analysis.h"
 #include "orch/ctr_docker.h"
 #include "orch/ctr_process.h"
 #include "orch/orch_int.h"
 #include "orch/ports.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/curlev.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -156,6 +158,7 @@ orch_app_free(struct orch_app *a)
 		TAILQ_REMOVE(&a->tasks, t, entry);
 		orch_task_free(t);
 	}
+	analysis_cancel(a->an);
 	json_decref(a->def);
 	json_decref(a->last_failure);
 	free(a);
@@ -514,8 +517,10 @@ orch_new(struct event_base *base, struct store *st, struct registry *reg,
 	o->port_max = p->port_max;
 	if ((err = ports_new(p->port_min, p->port_max, &o->ports)) != ST_OK ||
 	    (err = store_reader_new(st, &o->reader)) != ST_OK ||
-	    (err = health_new(base, &o->health)) != ST_OK)
+	    (err = health_new(base, &o->health)) != ST_OK ||
+	    (err = curlev_new(base, &o->cv)) != ST_OK)
 		goto fail;
+	o->ttl = p->ttl;
 	ports_set_probe(o->ports, orch_port_free, NULL);
 	*out = o;
 	return ST_OK;
@@ -636,6 +641,7 @@ orch_free(struct orch *o)
 	while ((a = TAILQ_FIRST(&o->apps)) != NULL)
 		orch_app_forget(a);
 	health_free(o->health);
+	curlev_free(o->cv);
 	if (o->kick_ev)
 		event_free(o->kick_ev);
 	if (o->delay_ev)

@@ -43,6 +43,8 @@ struct orch_params {
 	struct ctr *process_ctr, *docker_ctr;
 	/* Where Marathon's events go (util/bus.h), or NULL. */
 	struct bus *bus;
+	/* TTL of the DNS records: how long a retired task drains. */
+	uint32_t ttl;
 };
 
 /*
@@ -133,6 +135,14 @@ int orch_deployment_json(struct orch *o, const char *id, json_t **out);
  * (*out NULL, the API answers 202). ST_ENOTFOUND.
  */
 int orch_deployment_cancel(struct orch *o, const char *id, int force,
+    json_t **out, struct orch_error *e);
+/*
+ * POST /v2/deployments/{id}/pause (pause 1) and /resume (0), stadion's:
+ * a paused deployment starts and stops nothing until resumed (a canary's
+ * indefinite pause is resumed this way). *out is its view. ST_ENOTFOUND;
+ * ST_ECONFLICT for a deployment that replaces no instances.
+ */
+int orch_deployment_pause(struct orch *o, const char *id, int pause,
     json_t **out, struct orch_error *e);
 
 /* GET /v2/info: name, version, frameworkId, leader, marathon_config... */

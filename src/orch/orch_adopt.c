@@ -138,6 +138,10 @@ orch_task_restore(struct orch_app *a, const json_t *rec)
 	    (int)json_integer_value(json_object_get(rec, "grace")) :
 	    a->def ? (int)json_integer_value(json_object_get(a->def,
 	    "taskKillGracePeriodSeconds")) : 5;
+	t->standby = json_is_true(json_object_get(rec, "standby"));
+	t->weight = (unsigned)json_integer_value(json_object_get(rec,
+	    "weight"));
+	t->drain_until = json_number_value(json_object_get(rec, "drainUntil"));
 	if (t->started_at[0])
 		t->started_mono = (time_t)clock_mono();
 	json_array_foreach(ports, i, p) {

@@ -148,6 +148,7 @@ struct oa_change {
 	const char *del_app;	/* app whose records go */
 	const json_t *dep;	/* a new deployment */
 	const char *drop_dep;	/* a deployment it replaces */
+	const char *why;	/* why that one failed, when not the default */
 };
 
 static int
@@ -183,8 +184,8 @@ oa_commit(struct oa_change *c, struct orch_error *e)
 	if (c->drop_dep) {
 		/* Replaced or cancelled: it did not get where it was sent. */
 		orch_deployment_event(o, json_object_get(o->deployments,
-		    c->drop_dep), "deployment_failed", c->dep ?
-		    "replaced by a new deployment" : "cancelled");
+		    c->drop_dep), "deployment_failed", c->why ? c->why :
+		    c->dep ? "replaced by a new deployment" : "cancelled");
 		json_object_del(o->deployments, c->drop_dep);
 	}
 	if (c->dep && (id = json_string_value(json_object_get(c->dep,
@@ -222,7 +223,7 @@ oa_create(struct orch *o, json_t *def, json_t **out, struct orch_error *e)
 	    "ScaleApplication" };
 	const char *id = json_string_value(json_object_get(def, "id"));
 	struct orch_app *a = orch_app_find(o, id);
-	struct oa_change c = { o, def, NULL, NULL, NULL };
+	struct oa_change c = { o, def, NULL, NULL, NULL, NULL };
 	char v[ORCH_VERSION_MAX];
 	int err, added = 0;
 
@@ -280,10 +281,10 @@ orch_app_create(struct orch *o, const json_t *body, json_t **out,
  */
 static int
 oa_change(struct orch_app *a, json_t *def, int restart, const char *config_v,
-    json_t **out, struct orch_error *e)
+    const char *rollback_why, json_t **out, struct orch_error *e)
 {
 	struct orch *o = a->o;
-	struct oa_change c = { o, def, NULL, NULL, NULL };
+	struct oa_change c = { o, def, NULL, NULL, NULL, rollback_why };
 	const char *act;
 	char v[ORCH_VERSION_MAX], did[ORCH_UUID_MAX];
 	json_t *cur = oa_strip(a->def), *x = NULL, *y = NULL;
@@ -312,7 +313,10 @@ oa_change(struct orch_app *a, json_t *def, int restart, const char *config_v,
 		goto out;
 	act = scale_only ? "ScaleApplication" : "RestartApplication";
 	c.drop_dep = oa_replaced(o, a->id);
-	if ((c.dep = oa_deployment(a->id, v, &act, 1, a->def)) == NULL) {
+	if ((c.dep = oa_deployment(a->id, v, &act, 1, a->def)) == NULL ||
+	    (!scale_only && orch_deploy_init((json_t *)c.dep, a->id, def,
+	    rollback_why ? "Rollback" : json_string_value(json_object_get(
+	    json_object_get(def, "upgradeStrategy"), "type"))) != ST_OK)) {
 		err = ST_ENOMEM;
 		goto out;
 	}
@@ -323,7 +327,7 @@ oa_change(struct orch_app *a, json_t *def, int restart, const char *config_v,
 	if (!scale_only)
 		orch_failure_reset(a);
 	log_notice("orch: app %s: %s to version %s", a->id, scale_only ?
-	    "scaling" : "new config", v);
+	    "scaling" : rollback_why ? "rolling back" : "new config", v);
 	*out = orch_json_result(v, json_string_value(json_object_get(c.dep,
 	    "id")));
 	err = *out ? ST_OK : ST_ENOMEM;
@@ -364,6 +368,38 @@ oa_live(struct orch *o, const char *id, struct orch_app **out)
 	return (*out = orch_app_live(o, id)) ? ST_OK : ST_ENOTFOUND;
 }
 
+/* Marathon's rollback body: {"version": V}, an "id" beside it at most. */
+static int
+oa_version_only(const json_t *body)
+{
+	size_t n = json_object_size(body);
+
+	return json_is_string(json_object_get(body, "version")) &&
+	    (n == 1 || (n == 2 && json_object_get(body, "id")));
+}
+
+/* Back to the config of a's kept version v, as a new deployment. */
+static int
+oa_to_version(struct orch_app *a, const char *v, json_t **out,
+    struct orch_error *e)
+{
+	json_t *old = NULL, *def;
+	int err;
+
+	if ((err = orch_db_version(a->o, a->id, v, &old)) != ST_OK) {
+		if (err == ST_ENOTFOUND)
+			snprintf(e->message, sizeof(e->message), "App %.128s "
+			    "does not have version %.64s", a->id, v);
+		return err;
+	}
+	def = oa_strip(old);
+	err = def ? oa_change(a, def, 0, json_string_value(json_object_get(
+	    json_object_get(old, "versionInfo"), "lastConfigChangeAt")),
+	    NULL, out, e) : ST_ENOMEM;
+	json_decref(old);
+	return err;
+}
+
 int
 orch_app_update(struct orch *o, const char *id, const json_t *body,
     int partial, int force, int *created, json_t **out, struct orch_error *e)
@@ -384,7 +420,7 @@ orch_app_update(struct orch *o, const char *id, const json_t *body,
 		if (a && force) {
 			/* Forced over a deletion: that deployment ends here. */
 			const char *drop = oa_replaced(o, norm);
-			struct oa_change c = { o, NULL, NULL, NULL, drop };
+			struct oa_change c = { o, NULL, NULL, NULL, drop, NULL };
 
 			if (drop && (err = oa_commit(&c, e)) != ST_OK) {
 				json_decref(def);
@@ -396,6 +432,9 @@ orch_app_update(struct orch *o, const char *id, const json_t *body,
 	}
 	if ((err = oa_locked(o, a->id, force, e)) != ST_OK)
 		return err;
+	if (oa_version_only(body))
+		return oa_to_version(a, json_string_value(json_object_get(body,
+		    "version")), out, e);
 	merged = partial ? oa_merge(a->def, body) : json_incref((json_t *)body);
 	if (merged == NULL)
 		return ST_ENOMEM;
@@ -403,7 +442,7 @@ orch_app_update(struct orch *o, const char *id, const json_t *body,
 	json_decref(merged);
 	if (err != ST_OK)
 		return err;
-	return oa_change(a, def, 0, NULL, out, e);
+	return oa_change(a, def, 0, NULL, NULL, out, e);
 }
 
 /* Delete live app a: its record goes now, its tasks are stopped. */
@@ -413,7 +452,7 @@ oa_delete(struct orch_app *a, const char *drop, json_t **out,
 {
 	static const char *const act = "StopApplication";
 	struct orch *o = a->o;
-	struct oa_change c = { o, NULL, a->id, NULL, drop };
+	struct oa_change c = { o, NULL, a->id, NULL, drop, NULL };
 	char v[ORCH_VERSION_MAX];
 	int err;
 
@@ -459,7 +498,7 @@ orch_app_restart(struct orch *o, const char *id, int force, json_t **out,
 		return err;
 	if ((def = oa_strip(a->def)) == NULL)
 		return ST_ENOMEM;
-	return oa_change(a, def, 1, NULL, out, e);
+	return oa_change(a, def, 1, NULL, NULL, out, e);
 }
 
 /* The tasks a kill names, each once; ST_ENOTFOUND names the first unknown. */
@@ -523,7 +562,7 @@ oa_scale_down(struct orch *o, struct orch_task **list, size_t n, int force,
 			return ST_ENOMEM;
 		}
 		res = NULL;
-		if ((err = oa_change(a, def, 0, NULL, &res, e)) != ST_OK)
+		if ((err = oa_change(a, def, 0, NULL, NULL, &res, e)) != ST_OK)
 			return err;
 		if (*out == NULL)
 			*out = res;
@@ -603,7 +642,7 @@ orch_deployment_cancel(struct orch *o, const char *id, int force,
 	json_t *d = id ? json_object_get(o->deployments, id) : NULL;
 	const json_t *orig;
 	struct orch_app *a;
-	struct oa_change c = { o, NULL, NULL, NULL, id };
+	struct oa_change c = { o, NULL, NULL, NULL, id, NULL };
 	char v[ORCH_VERSION_MAX];
 	const char *app_id;
 	json_t *def;
@@ -636,7 +675,7 @@ orch_deployment_cancel(struct orch *o, const char *id, int force,
 		/* Back to the original config: its tasks are current again. */
 		return oa_change(a, def, 0, json_string_value(json_object_get(
 		    json_object_get(orig, "versionInfo"),
-		    "lastConfigChangeAt")), out, e);
+		    "lastConfigChangeAt")), "cancelled and rolled back", out, e);
 	}
 	/* The deployment deleted the app: it comes back as it was. */
 	orch_new_version(o, v);
@@ -656,4 +695,51 @@ orch_deployment_cancel(struct orch *o, const char *id, int force,
 	json_decref((json_t *)c.dep);
 	json_decref(def);
 	return err;
+}
+
+int
+orch_rollback(struct orch_app *a, json_t *d, const char *reason)
+{
+	const json_t *orig = json_object_get(d, "original");
+	struct orch_error e;
+	json_t *def, *out = NULL;
+	char why[256], cfg[ORCH_VERSION_MAX], was[ORCH_VERSION_MAX];
+	int err;
+
+	if (a->def == NULL || !json_is_object(orig) ||
+	    (def = oa_strip(orig)) == NULL)
+		return ST_EINVAL;
+	/* Copies: the change drops d, and orig with it. */
+	snprintf(cfg, sizeof(cfg), "%s", json_string_value(json_object_get(
+	    json_object_get(orig, "versionInfo"), "lastConfigChangeAt")) ?: "");
+	snprintf(was, sizeof(was), "%s", json_string_value(json_object_get(
+	    orig, "version")) ?: "");
+	memset(&e, 0, sizeof(e));
+	snprintf(why, sizeof(why), "%s; rolled back", reason);
+	err = oa_change(a, def, 0, cfg, why, &out, &e);
+	if (err == ST_OK) {
+		log_notice("orch: %s: rolling back to version %s (deployment "
+		    "%s)", a->id, was, json_string_value(json_object_get(out,
+		    "deploymentId")));
+		orch_event(a->o, "stadion_rollback_event", json_pack(
+		    "{s:s,s:s,s:O,s:O}", "appId", a->id, "reason", reason,
+		    "version", json_object_get(out, "version"),
+		    "deploymentId", json_object_get(out, "deploymentId")));
+	}
+	json_decref(out);
+	orch_error_clear(&e);
+	return err;
+}
+
+void
+orch_deployment_end(struct orch *o, json_t *d, const char *reason)
+{
+	const char *id = json_string_value(json_object_get(d, "id"));
+	struct oa_change c = { o, NULL, NULL, NULL, id, reason };
+	struct orch_error e;
+
+	memset(&e, 0, sizeof(e));
+	if (oa_commit(&c, &e) == ST_OK)
+		orch_kick(o);
+	orch_error_clear(&e);
 }

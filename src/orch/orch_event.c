@@ -45,6 +45,30 @@ orch_event_status(struct orch_task *t, const char *message)
 	    "version", t->version));
 }
 
+/* The step (1-based) of plan, or its last. */
+static json_t *
+oe_step(json_t *plan, long long step)
+{
+	const json_t *steps = json_object_get(plan, "steps");
+
+	if (step < 1 || (size_t)step > json_array_size(steps))
+		step = (long long)json_array_size(steps);
+	return json_array_get(steps, (size_t)step - 1);
+}
+
+void
+orch_deployment_step_event(struct orch *o, const json_t *d, long long step,
+    const char *type)
+{
+	json_t *plan;
+
+	if (d == NULL || (plan = orch_json_deployment(d)) == NULL)
+		return;
+	orch_event(o, type, json_pack("{s:O,s:O}", "plan", plan,
+	    "currentStep", oe_step(plan, step)));
+	json_decref(plan);
+}
+
 void
 orch_deployment_event(struct orch *o, const json_t *d, const char *type,
     const char *reason)
@@ -53,8 +77,8 @@ orch_deployment_event(struct orch *o, const json_t *d, const char *type,
 
 	if (d == NULL || (plan = orch_json_deployment(d)) == NULL)
 		return;
-	step = json_array_get(json_object_get(plan, "steps"),
-	    json_array_size(json_object_get(plan, "steps")) - 1);
+	step = oe_step(plan, json_integer_value(json_object_get(plan,
+	    "currentStep")));
 	if (strcmp(type, "deployment_info") == 0) {
 		orch_event(o, type, json_pack("{s:O,s:O}", "plan", plan,
 		    "currentStep", step));

@@ -116,6 +116,8 @@ oh_result(struct health_watch *w, size_t check, int ok, const char *cause,
 		orch_health_stop(t);
 		orch_failure(t->app, clock_mono() - (double)t->started_mono,
 		    text);
+		if (orch_task_current(t))
+			orch_deploy_failure(t->app);
 		orch_task_kill(t);
 		return;
 	}

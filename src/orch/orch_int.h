@@ -105,10 +105,21 @@ struct orch_task {
 	int seen;		/* found by the sync in progress */
 	double changed;		/* monotonic time of its last state change */
 	int write_failed;	/* a state change could not be stored */
+	int standby;		/* runs and is checked, but held out of DNS */
+	unsigned weight;	/* its SRV weight (a canary's share), >= 1 */
+	double drain_until;	/* wall clock: a draining stop waits till then */
 	char message[384];	/* why it ended, for its status event */
 };
 
 TAILQ_HEAD(orch_task_list, orch_task);
+
+/* Where a canary step's metrics analysis is. */
+enum orch_an {
+	OD_AN_NONE = 0,		/* nothing fetched yet */
+	OD_AN_BASE,		/* the counters at the step's start are in */
+	OD_AN_PASSED,		/* the error rate over the step is fine */
+	OD_AN_FAILED,		/* too high, or unreadable: an_why */
+};
 
 struct orch_app {
 	TAILQ_ENTRY(orch_app) entry;
@@ -126,6 +137,12 @@ struct orch_app {
 	double alerted;		/* monotonic time of the last alert */
 	double queued_since;	/* wall clock: since it waits for launches */
 	int waiting_deps;	/* logged once while dependencies are not up */
+	struct analysis *an;	/* a canary step's metrics fetch in flight */
+	char an_dep[ORCH_UUID_MAX];	/* the deployment and step judged */
+	long long an_step;
+	enum orch_an an_state;
+	double an_req, an_err;	/* the baseline of the counters */
+	char an_why[192];	/* why the canaries failed */
 };
 
 TAILQ_HEAD(orch_app_list, orch_app);
@@ -150,6 +167,8 @@ struct orch {
 	char *docker_endpoint, *docker_ca, *docker_cert, *docker_key;
 	char *dns_server, *dns_search;
 	struct orch_driver drv[ORCH_DRV__COUNT];
+	struct curlev *cv;	/* the canaries' metrics fetches */
+	uint32_t ttl;		/* of the DNS records: what a drain waits */
 	struct ports *ports;
 	uint16_t port_min, port_max;
 	struct health *health;
@@ -222,11 +241,26 @@ enum {
  * error, logged.
  */
 int orch_task_write(struct orch_task *t, struct orch_task *next, int what);
+/* Several tasks' moves in one transaction (a blue-green switch). */
+struct orch_write {
+	struct orch_task *t;
+	struct orch_task next;
+	int what;
+};
+int orch_tasks_write(struct orch_write *w, size_t n);
 
-/* A new task of app a (at its current version), recorded: ST_EFULL etc. */
-int orch_task_launch(struct orch_app *a);
+/*
+ * A new task of app a (at its current version), recorded: ST_EFULL etc.
+ * A standby task is checked but kept out of DNS until it is switched in.
+ */
+int orch_task_launch(struct orch_app *a, int standby);
 /* Ask task t to go (unpublish, stop, remove); a no-op if it is going. */
 void orch_task_kill(struct orch_task *t);
+/*
+ * Retire a task that serves: out of DNS now, stopped drain_s seconds
+ * later, when resolvers have forgotten it. Others are killed at once.
+ */
+void orch_task_retire(struct orch_task *t, double drain_s);
 /* Move t along its pipeline as far as it can go now. */
 void orch_task_step(struct orch_task *t);
 /*
@@ -279,6 +313,9 @@ void orch_event(struct orch *o, const char *type, json_t *event);
  */
 void orch_deployment_event(struct orch *o, const json_t *d,
     const char *type, const char *reason);
+/* deployment_step_success or _failure of step (1-based) of d. */
+void orch_deployment_step_event(struct orch *o, const json_t *d,
+    long long step, const char *type);
 /*
  * A task of a failed: count it for the back-off (reset when the task had
  * run backoffResetSeconds), the alert window (alertFailures within
@@ -298,27 +335,48 @@ void orch_failure_reset(struct orch_app *a);
 double orch_backoff_delay(const json_t *def, unsigned n);
 unsigned orch_alert_count(struct orch_app *a, double now);
 
+/* orch_deploy.c */
+
+/* What one reconcile pass does for an app. */
+struct orch_decision {
+	unsigned launch, kill_old, kill_cur;
+	int standby;		/* launches stay out of DNS until a switch */
+	double drain;		/* seconds a serving task drains before its stop */
+	int done;		/* the app is where its deployment sends it */
+};
+/*
+ * Give a new deployment d of app to definition def the steps of strategy
+ * type ("RollingUpdate", "BlueGreen", "Canary", "Rollback") and its
+ * progress fields. ST_ENOMEM.
+ */
+int orch_deploy_init(json_t *d, const char *app, const json_t *def,
+    const char *type);
+/*
+ * One pass for live app a: its deployment's progress (stored), switches
+ * and weights, and what to launch and stop now; *wake (monotonic) gets
+ * the earliest time a pass is due again.
+ */
+void orch_deploy_decide(struct orch_app *a, struct orch_decision *out,
+    double *wake);
+/* The seconds a serving task of a drains: drainSeconds, else TTL + 1. */
+double orch_deploy_drain(const struct orch_app *a);
+/* A task of a's current config failed: counted against its deployment. */
+void orch_deploy_failure(struct orch_app *a);
+
 /* orch_plan.c */
 
-/*
- * The numbers one pass decides from, for one app (pure, for unit tests):
- * n instances wanted; cur/old alive tasks of the current/an older config,
- * cur_run/old_run of them running; min_health and max_over as in
- * upgradeStrategy. Out: how many to launch and how many old to kill.
- */
-struct orch_plan_in {
-	unsigned n, cur, old, cur_run, old_run;
-	double min_health, max_over;
-};
-struct orch_plan_out {
-	unsigned launch, kill_old, kill_cur;
-};
-void orch_plan_counts(const struct orch_plan_in *in,
-    struct orch_plan_out *out);
 /* One reconcile pass over every app. */
 void orch_plan_run(struct orch *o);
 /* Launches app a still wants now (0 when none or not decided yet). */
 unsigned orch_plan_wanted(const struct orch_app *a);
+
+/*
+ * orch_api.c: roll a's failed deployment d back to its original (a new
+ * "Rollback" deployment; d ends as failed with reason). ST_OK or error.
+ */
+int orch_rollback(struct orch_app *a, json_t *d, const char *reason);
+/* End deployment d as failed with reason (stored, event, forgotten). */
+void orch_deployment_end(struct orch *o, json_t *d, const char *reason);
 
 /* orch_json.c */
 

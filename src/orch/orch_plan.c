@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,39 +33,6 @@
  */
 #define OP_LAUNCH_BATCH 8
 
-void
-orch_plan_counts(const struct orch_plan_in *in, struct orch_plan_out *out)
-{
-	unsigned max_total, min_healthy, total, running, room;
-
-	memset(out, 0, sizeof(*out));
-	if (in->old == 0) {
-		if (in->cur < in->n)
-			out->launch = in->n - in->cur;
-		else
-			out->kill_cur = in->cur - in->n;
-		return;
-	}
-	max_total = (unsigned)floor(in->n * (1.0 + in->max_over) + 1e-9);
-	min_healthy = (unsigned)ceil(in->n * in->min_health - 1e-9);
-	if (min_healthy > in->n)
-		min_healthy = in->n;
-	/* Nothing may go and nothing may come: one extra makes progress. */
-	if (max_total <= in->n && min_healthy >= in->n)
-		max_total = in->n + 1;
-	total = in->cur + in->old;
-	room = max_total > total ? max_total - total : 0;
-	if (in->cur < in->n)
-		out->launch = in->n - in->cur < room ? in->n - in->cur : room;
-	else
-		out->kill_cur = in->cur - in->n;
-	running = in->cur_run + in->old_run;
-	out->kill_old = in->old - in->old_run;
-	if (running > min_healthy)
-		out->kill_old += running - min_healthy < in->old_run ?
-		    running - min_healthy : in->old_run;
-}
-
 /*
  * Order of going: tasks that do not run yet first, then by killSelection
  * (YOUNGEST_FIRST: the latest started first). Returns < 0 when x goes
@@ -85,9 +51,12 @@ op_kill_order(const struct orch_task *x, const struct orch_task *y,
 	return oldest_first ? c : -c;
 }
 
-/* Kill n alive tasks of a, of the current config (cur) or an older one. */
+/*
+ * Stop n alive tasks of a, of the current config (cur) or an older one;
+ * those that serve drain first.
+ */
 static void
-op_kill(struct orch_app *a, unsigned n, int cur)
+op_kill(struct orch_app *a, unsigned n, int cur, double drain)
 {
 	const char *sel = json_string_value(json_object_get(a->def,
 	    "killSelection"));
@@ -105,7 +74,7 @@ op_kill(struct orch_app *a, unsigned n, int cur)
 		if (pick == NULL)
 			return;
 		log_info("orch: %s: stopping task %s", a->id, pick->id);
-		orch_task_kill(pick);
+		orch_task_retire(pick, drain);
 	}
 }
 
@@ -210,52 +179,40 @@ op_finish(struct orch_app *a, const char *service)
 	return ST_OK;
 }
 
-/*
- * The numbers of a live app's tasks and what a pass would do with them;
- * returns how many tasks are on their way out.
- */
-static unsigned
-op_counts(const struct orch_app *a, struct orch_plan_in *in,
-    struct orch_plan_out *out)
-{
-	const struct orch_task *t;
-	const json_t *us = json_object_get(a->def, "upgradeStrategy");
-	unsigned leftovers = 0;
-
-	memset(in, 0, sizeof(*in));
-	TAILQ_FOREACH(t, &a->tasks, entry) {
-		if (!orch_task_alive(t)) {
-			leftovers++;
-			continue;
-		}
-		if (orch_task_current(t)) {
-			in->cur++;
-			in->cur_run += orch_task_healthy(t);
-		} else {
-			in->old++;
-			in->old_run += orch_task_healthy(t);
-		}
-	}
-	in->n = (unsigned)json_integer_value(json_object_get(a->def,
-	    "instances"));
-	in->min_health = json_number_value(json_object_get(us,
-	    "minimumHealthCapacity"));
-	in->max_over = json_number_value(json_object_get(us,
-	    "maximumOverCapacity"));
-	orch_plan_counts(in, out);
-	return leftovers;
-}
-
 unsigned
 orch_plan_wanted(const struct orch_app *a)
 {
-	struct orch_plan_in in;
-	struct orch_plan_out out;
+	const struct orch_task *t;
+	json_int_t n;
 
 	if (a->def == NULL)
 		return 0;
-	op_counts(a, &in, &out);
-	return out.launch;
+	n = json_integer_value(json_object_get(a->def, "instances"));
+	TAILQ_FOREACH(t, &a->tasks, entry)
+		n -= orch_task_alive(t) && orch_task_current(t);
+	return n > 0 ? (unsigned)n : 0;
+}
+
+/* Tasks that drain: stopped when their time is up, else woken then. */
+static void
+op_drains(struct orch_app *a, double now, double *wake)
+{
+	struct orch_task *t, *next;
+	double wall = clock_wall(), at;
+
+	for (t = TAILQ_FIRST(&a->tasks); t != NULL; t = next) {
+		next = TAILQ_NEXT(t, entry);
+		if (t->state != OT_STOPPING || t->op != OP_NONE ||
+		    t->drain_until <= 0)
+			continue;
+		if (t->drain_until <= wall) {
+			orch_task_step(t);
+			continue;
+		}
+		at = now + (t->drain_until - wall);
+		if (*wake == 0 || at < *wake)
+			*wake = at;
+	}
 }
 
 /* Since when a waits for launches (GET /v2/queue's "since"). */
@@ -276,14 +233,14 @@ static void
 op_app(struct orch_app *a, double now, double *next_launch,
     unsigned *budget)
 {
-	struct orch_plan_in in;
-	struct orch_plan_out out;
+	struct orch_decision dec;
 	struct orch_task *t, *tnext;
 	unsigned leftovers = 0;
 	int err;
 
 	if (!op_synced(a))
 		return;
+	op_drains(a, now, next_launch);
 	if (a->def == NULL) {
 		/* A kill may free the task at once. */
 		for (t = TAILQ_FIRST(&a->tasks); t != NULL; t = tnext) {
@@ -294,25 +251,29 @@ op_app(struct orch_app *a, double now, double *next_launch,
 			orch_app_forget(a);
 		return;
 	}
-	leftovers = op_counts(a, &in, &out);
-	op_kill(a, out.kill_cur, 1);
-	op_kill(a, out.kill_old, 0);
-	op_queued(a, out.launch);
-	if (out.launch > 0 && a->stopped)
+	orch_deploy_decide(a, &dec, next_launch);
+	if (a->def == NULL)
 		return;
-	if (out.launch > 0 && op_deps_ready(a)) {
+	TAILQ_FOREACH(t, &a->tasks, entry)
+		leftovers += !orch_task_alive(t);
+	op_kill(a, dec.kill_cur, 1, dec.drain);
+	op_kill(a, dec.kill_old, 0, dec.drain);
+	op_queued(a, dec.launch);
+	if (dec.launch > 0 && a->stopped)
+		return;
+	if (dec.launch > 0 && op_deps_ready(a)) {
 		if (now < a->delay_until) {
 			if (*next_launch == 0 || a->delay_until < *next_launch)
 				*next_launch = a->delay_until;
 			return;
 		}
-		while (out.launch-- > 0) {
+		while (dec.launch-- > 0) {
 			if (*budget == 0) {
 				orch_kick(a->o);
 				return;
 			}
 			(*budget)--;
-			if ((err = orch_task_launch(a)) == ST_OK)
+			if ((err = orch_task_launch(a, dec.standby)) == ST_OK)
 				continue;
 			log_warnx("orch: %s: cannot launch a task (%s)", a->id,
 			    err == ST_EFULL ? "no free host port in the range" :
@@ -325,8 +286,8 @@ op_app(struct orch_app *a, double now, double *next_launch,
 		}
 		return;
 	}
-	if (out.launch == 0 && out.kill_cur == 0 && out.kill_old == 0 &&
-	    in.old == 0 && in.cur_run == in.n && leftovers == 0)
+	if (dec.done && dec.launch == 0 && dec.kill_cur == 0 &&
+	    dec.kill_old == 0 && leftovers == 0)
 		op_finish(a, NULL);
 }
 

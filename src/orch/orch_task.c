@@ -84,6 +84,12 @@ orch_task_state_name(const struct orch_task *t)
 	return t->exit_code == 0 && !t->oom ? "TASK_FINISHED" : "TASK_FAILED";
 }
 
+static unsigned
+ot_weight(const struct orch_task *t)
+{
+	return t->weight ? t->weight : 1;
+}
+
 json_t *
 orch_task_record(const struct orch_task *t)
 {
@@ -96,22 +102,24 @@ orch_task_record(const struct orch_task *t)
 			json_decref(ports);
 			return NULL;
 		}
-	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:i,s:s}",
+	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:i,s:s,"
+	    "s:b,s:i,s:f}",
 	    "id", t->id, "appId", t->app->id, "version", t->version,
 	    "configVersion", t->config_version, "stagedAt", t->staged_at,
 	    "startedAt", t->started_at, "handle", t->handle,
 	    "driver", ot_drv_names[t->drv], "state", ot_state_names[t->state],
 	    "ports", ports, "kill", t->kill, "grace", t->grace, "health",
-	    orch_health_name(t->health));
+	    orch_health_name(t->health), "standby", t->standby, "weight",
+	    (int)ot_weight(t), "drainUntil", t->drain_until);
 	return rec;
 }
 
-/* What one write changes: a copy of the task in its next state. */
+/* What one write changes: tasks with their next states, and the bodies. */
 struct ot_change {
 	struct orch *o;
-	const struct orch_task *next;
-	int what;
-	json_t *instance;	/* the registry body for W_PUBLISH */
+	const struct orch_write *w;
+	size_t n;
+	json_t **instances;	/* the registry bodies for W_PUBLISH */
 	struct registry_error e;
 };
 
@@ -119,18 +127,23 @@ static int
 ot_txn(struct store_txn *txn, void *arg)
 {
 	struct ot_change *c = arg;
-	const struct orch_task *t = c->next;
-	int err = ST_OK;
+	const struct orch_task *t;
+	int err = ST_OK, what;
 
-	if (c->what & W_PUT)
-		err = orch_db_put_task(txn, t);
-	if (err == ST_OK && (c->what & W_DEL))
-		err = orch_db_del_task(txn, t);
-	if (err == ST_OK && (c->what & W_PUBLISH))
-		err = registry_txn_put(c->o->reg, txn, t->app->id, c->instance,
-		    &c->e);
-	if (err == ST_OK && (c->what & W_UNPUBLISH))
-		err = registry_txn_delete(c->o->reg, txn, t->app->id, t->id);
+	for (size_t i = 0; err == ST_OK && i < c->n; i++) {
+		t = &c->w[i].next;
+		what = c->w[i].what;
+		if (what & W_PUT)
+			err = orch_db_put_task(txn, t);
+		if (err == ST_OK && (what & W_DEL))
+			err = orch_db_del_task(txn, t);
+		if (err == ST_OK && (what & W_PUBLISH))
+			err = registry_txn_put(c->o->reg, txn, t->app->id,
+			    c->instances[i], &c->e);
+		if (err == ST_OK && (what & W_UNPUBLISH))
+			err = registry_txn_delete(c->o->reg, txn, t->app->id,
+			    t->id);
+	}
 	return err ? err : store_txn_error(txn);
 }
 
@@ -199,10 +212,12 @@ ot_instance(const struct orch_task *t)
 		if (ot_add_port(ports, pd, t->ports[k++]) != ST_OK)
 			goto fail;
 	}
+	/* A standby task is ready but held back: not served, yet. */
 	inst = json_pack("{s:s,s:s,s:o,s:i,s:[],s:{s:s,s:s},s:s}", "id", t->id,
-	    "address", t->o->host, "ports", ports, "weight", 1, "tags",
-	    "metadata", "appId", t->app->id, "version", t->version,
-	    "health", orch_health_name(t->health));
+	    "address", t->o->host, "ports", ports, "weight", (int)ot_weight(t),
+	    "tags", "metadata", "appId", t->app->id, "version", t->version,
+	    "health", t->standby && (t->health == OH_NONE ||
+	    t->health == OH_HEALTHY) ? "standby" : orch_health_name(t->health));
 	json_decref(def);
 	return inst;
 fail:
@@ -211,46 +226,76 @@ fail:
 	return NULL;
 }
 
-int
-orch_task_write(struct orch_task *t, struct orch_task *next, int what)
+/* Memory follows a committed write of t's next state. */
+static void
+ot_follow(struct orch_task *t, const struct orch_task *next)
 {
-	struct ot_change c;
-	int err;
+	enum orch_tstate was = t->state;
 
-	memset(&c, 0, sizeof(c));
-	c.o = t->o;
-	c.next = next;
-	c.what = what;
-	if ((what & W_PUBLISH) && (c.instance = ot_instance(next)) == NULL)
-		return ST_ENOMEM;
-	err = store_write(t->o->st, ot_txn, &c);
-	registry_txn_end(t->o->reg, err == ST_OK);
-	json_decref(c.instance);
-	if (err != ST_OK) {
-		log_errx("orch: task %s: cannot store its %s state (%s%s%s)",
-		    t->id, ot_state_names[next->state], st_strerror(err),
-		    c.e.message[0] ? ": " : "", c.e.message);
-		return err;
-	}
 	t->changed = clock_mono();
-	if (next != t) {
-		enum orch_tstate was = t->state;
-
-		t->state = next->state;
-		memcpy(t->handle, next->handle, sizeof(t->handle));
-		memcpy(t->started_at, next->started_at, sizeof(t->started_at));
-		t->started_mono = next->started_mono;
-		t->started_wall = next->started_wall;
-		t->kill = next->kill;
-		t->health = next->health;
-		if (t->state != was)
-			orch_event_status(t, NULL);
-	}
+	t->state = next->state;
+	memcpy(t->handle, next->handle, sizeof(t->handle));
+	memcpy(t->started_at, next->started_at, sizeof(t->started_at));
+	t->started_mono = next->started_mono;
+	t->started_wall = next->started_wall;
+	t->kill = next->kill;
+	t->health = next->health;
+	t->standby = next->standby;
+	t->weight = next->weight;
+	t->drain_until = next->drain_until;
+	if (t->state != was)
+		orch_event_status(t, NULL);
 	if (t->state == OT_RUNNING && !t->kill)
 		orch_health_start(t);
 	else
 		orch_health_stop(t);
-	return ST_OK;
+}
+
+int
+orch_tasks_write(struct orch_write *w, size_t n)
+{
+	struct ot_change c;
+	int err = ST_ENOMEM;
+	size_t i;
+
+	if (n == 0)
+		return ST_OK;
+	memset(&c, 0, sizeof(c));
+	c.o = w[0].t->o;
+	c.w = w;
+	c.n = n;
+	if ((c.instances = calloc(n, sizeof(*c.instances))) == NULL)
+		return ST_ENOMEM;
+	for (i = 0; i < n; i++)
+		if ((w[i].what & W_PUBLISH) &&
+		    (c.instances[i] = ot_instance(&w[i].next)) == NULL)
+			goto out;
+	err = store_write(c.o->st, ot_txn, &c);
+	registry_txn_end(c.o->reg, err == ST_OK);
+	if (err != ST_OK) {
+		log_errx("orch: task %s: cannot store its %s state (%s%s%s)",
+		    w[0].t->id, ot_state_names[w[0].next.state],
+		    st_strerror(err), c.e.message[0] ? ": " : "", c.e.message);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		ot_follow(w[i].t, &w[i].next);
+out:
+	for (i = 0; i < n; i++)
+		json_decref(c.instances[i]);
+	free(c.instances);
+	return err;
+}
+
+int
+orch_task_write(struct orch_task *t, struct orch_task *next, int what)
+{
+	struct orch_write w;
+
+	w.t = t;
+	w.next = *next;
+	w.what = what;
+	return orch_tasks_write(&w, 1);
 }
 
 int
@@ -285,6 +330,8 @@ ot_note_failure(struct orch_task *t, const char *message)
 	log_warnx("orch: task %s of %s ended: %s", t->id, t->app->id, message);
 	orch_failure(t->app, t->started_mono ? clock_mono() -
 	    (double)t->started_mono : 0, message);
+	if (orch_task_current(t))
+		orch_deploy_failure(t->app);
 }
 
 void
@@ -366,7 +413,8 @@ ot_started(int err, const char *msg, void *arg)
 		ot_note_failure(t, "could not be published in DNS");
 	} else {
 		log_info("orch: task %s of %s is running%s", t->id,
-		    t->app->id, t->health == OH_NONE ? " and in DNS" :
+		    t->app->id, t->standby ? "; in DNS once switched in" :
+		    t->health == OH_NONE ? " and in DNS" :
 		    "; in DNS once healthy");
 		orch_kick(t->o);
 	}
@@ -559,6 +607,9 @@ orch_task_step(struct orch_task *t)
 		return;
 	if (t->state == OT_STOPPING && t->exited)
 		t->state = OT_REMOVING;
+	/* Draining: out of DNS, still serving whoever cached its records. */
+	if (t->state == OT_STOPPING && t->drain_until > clock_wall())
+		return;
 	if (t->state == OT_STOPPING) {
 		t->op = OP_STOP;
 		err = ctr_stop(c, t->handle, t->grace, ot_stopped, t);
@@ -582,6 +633,29 @@ orch_task_kill(struct orch_task *t)
 	orch_task_step(t);
 }
 
+void
+orch_task_retire(struct orch_task *t, double drain_s)
+{
+	struct orch_task next;
+
+	if (t->kill)
+		return;
+	if (drain_s <= 0 || t->op != OP_NONE || t->exited || t->standby ||
+	    !orch_task_healthy(t)) {
+		orch_task_kill(t);
+		return;
+	}
+	next = *t;
+	next.state = OT_STOPPING;
+	next.kill = 1;
+	next.drain_until = clock_wall() + drain_s;
+	if (orch_task_write(t, &next, W_PUT | W_UNPUBLISH) != ST_OK)
+		return;
+	log_info("orch: %s: task %s is out of DNS; stopped in %.0f s, when "
+	    "resolvers forgot it", t->app->id, t->id, drain_s);
+	orch_kick(t->o);
+}
+
 /* Whether the app's ports are host ports it declared (requirePorts etc). */
 static void
 ot_declared(const json_t *def, size_t n, uint16_t *declared)
@@ -594,7 +668,7 @@ ot_declared(const json_t *def, size_t n, uint16_t *declared)
 }
 
 int
-orch_task_launch(struct orch_app *a)
+orch_task_launch(struct orch_app *a, int standby)
 {
 	struct orch *o = a->o;
 	struct orch_task *t;
@@ -619,6 +693,7 @@ orch_task_launch(struct orch_app *a)
 	t->health = json_array_size(json_object_get(a->def, "healthChecks")) ?
 	    OH_STARTING : OH_NONE;
 	t->n_ports = n;
+	t->standby = standby;
 	ot_declared(a->def, n, declared);
 	if ((err = ports_alloc(o->ports, n, declared, t->ports)) != ST_OK) {
 		free(t);

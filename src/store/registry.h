@@ -62,7 +62,9 @@ void registry_on_change(struct registry *r, registry_change_fn fn, void *arg);
  *   {"id": str, "address": IPv4|IPv6, "ports": [{"port": 1-65535,
  *    "name": str, "protocol": "tcp"|"udp"}], "weight": 0-65535 (default 1),
  *    "tags": [str], "metadata": {str: str}, "health": "none"|"healthy"|
- *    "unhealthy"|"starting" (default "none")}
+ *    "unhealthy"|"starting"|"standby" (default "none")}
+ * ("standby": healthy but held back, e.g. the new set of a blue-green
+ * deployment before its switch).
  * id (may be NULL) is the id named by the URL; when given, a body id must
  * equal it. Returns ST_OK with *out (optional, caller owns) the stored
  * instance; ST_EINVAL with e filled for a bad body (nothing stored);

@@ -18,7 +18,7 @@ static const char *const reg_fields[] = {
 /* Written by us: accepted so that a GET body can be PUT back, then ignored. */
 static const char *const reg_readonly[] = { "registeredAt", "updatedAt", NULL };
 static const char *const reg_healths[] = {
-	"none", "healthy", "unhealthy", "starting", NULL
+	"none", "healthy", "unhealthy", "starting", "standby", NULL
 };
 
 static int
@@ -226,7 +226,7 @@ registry_check_instance(const struct registry *r, const char *label,
 	health = v ? reg_str(v) : "none";
 	if (health == NULL || !reg_in(health, reg_healths))
 		return registry_fail(e, ST_EINVAL, "/health", "must be one of none, "
-		    "healthy, unhealthy, starting");
+		    "healthy, unhealthy, starting, standby");
 	v = json_object_get(body, "ports");
 	if (v && (!json_is_array(v) || json_array_size(v) > REG_PORTS_MAX))
 		return registry_fail(e, ST_EINVAL, "/ports", "must be an array of at "

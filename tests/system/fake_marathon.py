@@ -5,10 +5,13 @@ usage: fake_marathon.py PORT ROUTES LOG READY
 Listens on 127.0.0.1:PORT. ROUTES is a JSON file: a list of
 {"method", "path", "status", "body"} (body: any JSON value; "raw": a text
 body instead; no body and no raw: an empty answer). "path" is matched
-against the raw request path without its query. Unmatched requests get
-404 {"message": "no canned answer ..."}. Every request is appended to LOG
-as one JSON line {"method", "path", "query", "body"} (body: the request
-body as text) before it is answered. READY is created once listening.
+against the raw request path without its query; a route with "query"
+matches only that raw query ("" for none), so that one path may answer
+differently with and without ?force=true. The first match wins.
+Unmatched requests get 404 {"message": "no canned answer ..."}. Every
+request is appended to LOG as one JSON line {"method", "path", "query",
+"body"} (body: the request body as text) before it is answered. READY is
+created once listening.
 """
 import json
 import sys
@@ -29,7 +32,8 @@ class Handler(BaseHTTPRequestHandler):
                                 "query": url.query, "body": body,
                                 "content_type": self.headers.get("Content-Type", "")}) + "\n")
         for r in self.routes:
-            if r["method"] == self.command and r["path"] == url.path:
+            if (r["method"] == self.command and r["path"] == url.path and
+                    r.get("query", url.query) == url.query):
                 break
         else:
             r = {"status": 404,

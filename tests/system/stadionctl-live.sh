@@ -207,8 +207,8 @@ V_LOCK=$(result_version)
 [ -n "$D_LOCK" ] || fail "no deployment printed: $OUT"
 ctl deployments list
 expect_rc 0 "deployments list"
-out_has "ID APPS STEP ACTIONS VERSION"
-out_has "$D_LOCK /lv/locked 2/2 ScaleApplication /lv/locked $V_LOCK"
+out_has "ID APPS STEP STRATEGY PAUSED ACTIONS VERSION"
+out_has "$D_LOCK /lv/locked 2/2 - - ScaleApplication /lv/locked $V_LOCK"
 [ "$(out_rows)" = 1 ] || fail "deployments list rows: $OUT"
 ctl --json deployments list
 [ "$(jget '[d["id"] for d in j]' "$OUT")" = "[\"$D_LOCK\"]" ] || fail "deployments list --json: $OUT"

@@ -60,10 +60,64 @@ cat > "$ROUTES" <<'EOF'
  {"method": "POST", "path": "/v2/tasks/delete", "status": 200, "body": {"tasks": [{"id": "web.a1"}, {"id": "web.a2"}]}},
  {"method": "DELETE", "path": "/v2/apps/web/tasks", "status": 200, "body": {"version": "v6", "deploymentId": "d6"}},
  {"method": "DELETE", "path": "/v2/apps/web/tasks/web.a1", "status": 200, "body": {"task": {"id": "web.a1"}}},
+ {"method": "GET", "path": "/v2/apps/roll", "status": 200, "body": {"app":
+  {"id": "/roll", "cmd": "sleep 1000", "instances": 2, "version": "2026-01-04T00:00:00.000Z",
+   "versionInfo": {"lastScalingAt": "2026-01-04T00:00:00.000Z",
+    "lastConfigChangeAt": "2026-01-03T00:00:00.000Z"}}}},
+ {"method": "GET", "path": "/v2/apps/roll/versions", "status": 200, "body": {"versions": [
+  "2026-01-04T00:00:00.000Z", "2026-01-03T00:00:00.000Z", "2026-01-02T12:00:00.000Z",
+  "2026-01-01T00:00:00.000Z"]}},
+ {"method": "PUT", "path": "/v2/apps/roll", "status": 200, "body":
+  {"version": "2026-01-05T00:00:00.000Z", "deploymentId": "d-roll"}},
+ {"method": "GET", "path": "/v2/apps/fresh", "status": 200, "body": {"app":
+  {"id": "/fresh", "instances": 3, "version": "2026-01-02T00:00:00.000Z",
+   "versionInfo": {"lastScalingAt": "2026-01-02T00:00:00.000Z",
+    "lastConfigChangeAt": "2026-01-01T00:00:00.000Z"}}}},
+ {"method": "GET", "path": "/v2/apps/fresh/versions", "status": 200, "body": {"versions": [
+  "2026-01-02T00:00:00.000Z", "2026-01-01T00:00:00.000Z"]}},
+ {"method": "PUT", "path": "/v2/apps/fresh", "status": 404, "body":
+  {"message": "App '/fresh' does not exist in version 2025-12-31T00:00:00.000Z"}},
+ {"method": "PUT", "path": "/v2/apps/busy", "query": "", "status": 409, "body":
+  {"message": "App is locked by one or more deployments.", "deployments": [{"id": "d1"}]}},
+ {"method": "PUT", "path": "/v2/apps/busy", "query": "force=true", "status": 200, "body":
+  {"version": "2026-01-06T00:00:00.000Z", "deploymentId": "d-busy"}},
  {"method": "GET", "path": "/v2/deployments", "status": 200, "body": [
-  {"id": "d1", "affectedApps": ["/web"], "currentStep": 1, "totalSteps": 2,
-   "currentActions": [{"action": "ScaleApplication", "app": "/web"}],
-   "steps": [], "version": "2026-01-01T00:00:00.000Z"}]},
+  {"id": "d1", "affectedApps": ["/web"], "currentStep": 2, "totalSteps": 3,
+   "currentActions": [{"action": "ReadinessCheck", "app": "/web"}],
+   "strategy": "Canary", "paused": true, "failures": 1,
+   "steps": [], "version": "2026-01-01T00:00:00.000Z"},
+  {"id": "d7", "affectedApps": ["/db", "/cache"], "currentStep": 1, "totalSteps": 1,
+   "currentActions": [{"action": "ScaleApplication", "app": "/db"},
+    {"action": "ScaleApplication", "app": "/cache"}],
+   "steps": [], "version": "2026-01-07T00:00:00.000Z"}]},
+ {"method": "GET", "path": "/v2/deployments/d1", "status": 200, "body":
+  {"id": "d1", "affectedApps": ["/web"], "currentStep": 2, "totalSteps": 3,
+   "currentActions": [{"action": "ReadinessCheck", "app": "/web"}],
+   "strategy": "Canary", "paused": true, "failures": 1,
+   "version": "2026-01-01T00:00:00.000Z", "steps": [
+    {"actions": [{"action": "RestartApplication", "app": "/web", "readinessCheckResults": [],
+      "description": "setWeight 20: 1 of 5 instances new"}]},
+    {"actions": [{"action": "ReadinessCheck", "app": "/web", "readinessCheckResults": [],
+      "description": "pause until resumed"}]},
+    {"actions": [{"action": "RestartApplication", "app": "/web", "readinessCheckResults": [],
+      "description": "setWeight 100: all 5 instances new"}]}]}},
+ {"method": "GET", "path": "/v2/deployments/d7", "status": 200, "body":
+  {"id": "d7", "affectedApps": ["/db", "/cache"], "currentStep": 1, "totalSteps": 1,
+   "version": "2026-01-07T00:00:00.000Z", "steps": [
+    {"actions": [{"action": "ScaleApplication", "app": "/db"},
+     {"action": "ScaleApplication", "app": "/cache"}]}]}},
+ {"method": "GET", "path": "/v2/deployments/nope", "status": 404, "body":
+  {"message": "DeploymentPlan nope does not exist"}},
+ {"method": "POST", "path": "/v2/deployments/d1/pause", "status": 200, "body":
+  {"id": "d1", "affectedApps": ["/web"], "currentStep": 2, "totalSteps": 3,
+   "strategy": "Canary", "paused": true, "version": "2026-01-01T00:00:00.000Z"}},
+ {"method": "POST", "path": "/v2/deployments/d1/resume", "status": 200, "body":
+  {"id": "d1", "affectedApps": ["/web"], "currentStep": 2, "totalSteps": 3,
+   "strategy": "Canary", "paused": false, "version": "2026-01-01T00:00:00.000Z"}},
+ {"method": "POST", "path": "/v2/deployments/d7/pause", "status": 409, "body":
+  {"message": "Deployment d7 replaces no instances: nothing to pause or resume"}},
+ {"method": "POST", "path": "/v2/deployments/nope/resume", "status": 404, "body":
+  {"message": "DeploymentPlan nope does not exist"}},
  {"method": "DELETE", "path": "/v2/deployments/d1", "status": 200, "body": {"deploymentId": "d9", "version": "v9"}},
  {"method": "DELETE", "path": "/v2/deployments/d2", "status": 202},
  {"method": "GET", "path": "/v1/services", "status": 200, "body": [
@@ -121,12 +175,26 @@ expect_req() {
 	log "ok - $1 $2${3:+?$3}"
 }
 
-# expect_body JSON: the body of the one request equals JSON (as JSON).
+# expect_body JSON [N]: the body of the one (or the N-th) request equals
+# JSON (as JSON).
 expect_body() {
-	req 1 body | python3 -c 'import json, sys
+	local n=${2:-1}
+	req "$n" body | python3 -c 'import json, sys
 got = json.load(sys.stdin); want = json.loads(sys.argv[1])
-sys.exit(0 if got == want else 1)' "$1" || fail "request body $(req 1 body), expected $1"
-	[ "$(req 1 content_type)" = application/json ] || fail "request without Content-Type: application/json"
+sys.exit(0 if got == want else 1)' "$1" || fail "request body $(req "$n" body), expected $1"
+	[ "$(req "$n" content_type)" = application/json ] || fail "request without Content-Type: application/json"
+}
+
+# expect_reqs "METHOD PATH QUERY"...: the requests of the last run, in order.
+expect_reqs() {
+	local i=0 want
+	[ "$(nreq)" = $# ] || fail "expected $# requests, got: $(cat "$REQS")"
+	for want in "$@"; do
+		i=$((i + 1))
+		[ "$(req $i method) $(req $i path) $(req $i query)" = "$want" ] ||
+		    fail "request $i was: $(sed -n "${i}p" "$REQS"), expected $want"
+	done
+	log "ok - $(printf '%s\n' "$@" | sed 's/ $//' | paste -sd ';' - | sed 's/;/, /g')"
 }
 
 # out_has TEXT / err_has TEXT: a line of stdout / stderr equals TEXT
@@ -149,6 +217,10 @@ ctl --help
 expect_rc 0 "--help"
 out_has "apps scale ID N [--force]"
 out_has "tasks kill --app APP [TASKID] [--host HOST] [--scale] [--force]"
+out_has "apps rollback ID [VERSION] [--force]"
+out_has "deployments show ID"
+out_has "deployments pause ID"
+out_has "deployments resume ID"
 ctl help
 expect_rc 0 "help"
 ctl
@@ -166,6 +238,17 @@ ctl apps list --bogus
 expect_rc 2 "unknown option"
 ctl apps create
 expect_rc 2 "apps create without -f"
+ctl apps rollback
+expect_rc 2 "apps rollback without ID"
+err_has "usage: stadionctl apps rollback ID [VERSION] [--force]"
+ctl apps rollback web v1 v2
+expect_rc 2 "apps rollback with two versions"
+ctl deployments pause
+expect_rc 2 "deployments pause without ID"
+ctl deployments resume d1 --force
+expect_rc 2 "deployments resume takes no --force"
+ctl deployments show
+expect_rc 2 "deployments show without ID"
 ctl --timeout nope apps list
 expect_rc 2 "bad --timeout"
 [ "$(nreq)" = 0 ] || fail "usage errors sent requests: $(cat "$REQS")"
@@ -272,6 +355,48 @@ expect_req GET /v2/apps/web/versions ""
 [ "$OUT" = "v3
 v2" ] || fail "apps versions printed: $OUT"
 
+# A rollback to a named version is Marathon's PUT of {"version": V}.
+ctl apps rollback /roll 2026-01-01T00:00:00.000Z
+expect_rc 0 "apps rollback ID VERSION"
+expect_req PUT /v2/apps/roll ""
+expect_body '{"version": "2026-01-01T00:00:00.000Z"}'
+out_has "app /roll rolling back to 2026-01-01T00:00:00.000Z: deployment d-roll started (version 2026-01-05T00:00:00.000Z)"
+# Without VERSION: the newest version older than the config now in force
+# (2026-01-04 only scaled the config of 2026-01-03).
+ctl apps rollback roll
+expect_rc 0 "apps rollback ID"
+expect_reqs "GET /v2/apps/roll " "GET /v2/apps/roll/versions " "PUT /v2/apps/roll "
+expect_body '{"version": "2026-01-02T12:00:00.000Z"}' 3
+out_has "app /roll rolling back to 2026-01-02T12:00:00.000Z: deployment d-roll started (version 2026-01-05T00:00:00.000Z)"
+ctl --json apps rollback roll
+expect_rc 0 "apps rollback --json"
+printf '%s\n' "$OUT" | python3 -c 'import json, sys
+d = json.load(sys.stdin); assert d == {"version": "2026-01-05T00:00:00.000Z", "deploymentId": "d-roll"}, d' ||
+    fail "apps rollback --json printed: $OUT"
+ctl apps rollback fresh
+expect_rc 1 "apps rollback without an earlier config"
+expect_reqs "GET /v2/apps/fresh " "GET /v2/apps/fresh/versions "
+err_has "stadionctl: app /fresh has no earlier config to roll back to"
+[ -z "$OUT" ] || fail "a failed rollback printed on stdout: $OUT"
+ctl apps rollback fresh 2025-12-31T00:00:00.000Z
+expect_rc 1 "apps rollback to a version the app lacks"
+expect_req PUT /v2/apps/fresh ""
+err_has "stadionctl: App '/fresh' does not exist in version 2025-12-31T00:00:00.000Z"
+ctl apps rollback missing
+expect_rc 1 "apps rollback of a missing app"
+expect_req GET /v2/apps/missing ""
+err_has "stadionctl: App '/missing' does not exist"
+ctl apps rollback busy v1
+expect_rc 1 "apps rollback of a locked app"
+expect_req PUT /v2/apps/busy ""
+err_has "stadionctl: App is locked by one or more deployments."
+err_has "  blocked by deployment d1 (--force overrides it)"
+ctl apps rollback busy v1 --force
+expect_rc 0 "apps rollback --force"
+expect_req PUT /v2/apps/busy "force=true"
+expect_body '{"version": "v1"}'
+out_has "app /busy rolling back to v1: deployment d-busy started (version 2026-01-06T00:00:00.000Z)"
+
 ctl apps show missing
 expect_rc 1 "apps show of a missing app"
 err_has "stadionctl: App '/missing' does not exist"
@@ -323,8 +448,64 @@ expect_rc 2 "tasks kill without ids"
 ctl deployments list
 expect_rc 0 "deployments list"
 expect_req GET /v2/deployments ""
-out_has "ID APPS STEP ACTIONS VERSION"
-out_has "d1 /web 1/2 ScaleApplication /web 2026-01-01T00:00:00.000Z"
+out_has "ID APPS STEP STRATEGY PAUSED ACTIONS VERSION"
+out_has "d1 /web 2/3 Canary yes ReadinessCheck /web 2026-01-01T00:00:00.000Z"
+# Marathon's own deployments name no strategy and cannot be paused.
+out_has "d7 /db,/cache 1/1 - - ScaleApplication /db, ScaleApplication /cache 2026-01-07T00:00:00.000Z"
+
+ctl deployments show d1
+expect_rc 0 "deployments show"
+expect_req GET /v2/deployments/d1 ""
+out_has "ID d1"
+out_has "APPS /web"
+out_has "VERSION 2026-01-01T00:00:00.000Z"
+out_has "STRATEGY Canary"
+out_has "PAUSED yes"
+out_has "STEP 2/3"
+out_has "FAILURES 1"
+out_has "STEP ACTION APP DESCRIPTION"
+out_has "1 RestartApplication /web setWeight 20: 1 of 5 instances new"
+out_has "2 (current) ReadinessCheck /web pause until resumed"
+out_has "3 RestartApplication /web setWeight 100: all 5 instances new"
+[ "$(printf '%s\n' "$OUT" | grep -c current)" = 1 ] || fail "more than one current step: $OUT"
+ctl deployments show d7
+expect_rc 0 "deployments show of a Marathon deployment"
+out_has "APPS /db,/cache"
+out_has "STRATEGY -"
+out_has "PAUSED -"
+out_has "FAILURES -"
+out_has "1 (current) ScaleApplication /db -"
+out_has "1 (current) ScaleApplication /cache -"
+ctl deployments show d1 --json
+expect_rc 0 "deployments show --json"
+printf '%s\n' "$OUT" | python3 -c 'import json, sys
+d = json.load(sys.stdin); assert d["steps"][1]["actions"][0]["description"] == "pause until resumed"' ||
+    fail "deployments show --json printed: $OUT"
+ctl deployments show nope
+expect_rc 1 "deployments show of an unknown deployment"
+err_has "stadionctl: DeploymentPlan nope does not exist"
+
+ctl deployments pause d1
+expect_rc 0 "deployments pause"
+expect_req POST /v2/deployments/d1/pause ""
+[ "$OUT" = "deployment d1 paused" ] || fail "deployments pause printed: $OUT"
+ctl deployments resume d1
+expect_rc 0 "deployments resume"
+expect_req POST /v2/deployments/d1/resume ""
+[ "$OUT" = "deployment d1 resumed" ] || fail "deployments resume printed: $OUT"
+ctl --json deployments resume d1
+expect_rc 0 "deployments resume --json"
+printf '%s\n' "$OUT" | python3 -c 'import json, sys
+d = json.load(sys.stdin); assert d["id"] == "d1" and d["paused"] is False' ||
+    fail "deployments resume --json printed: $OUT"
+ctl deployments pause d7
+expect_rc 1 "deployments pause of a deployment without instances to replace"
+err_has "stadionctl: Deployment d7 replaces no instances: nothing to pause or resume"
+[ -z "$OUT" ] || fail "a refused pause printed on stdout: $OUT"
+ctl deployments resume nope
+expect_rc 1 "deployments resume of an unknown deployment"
+err_has "stadionctl: DeploymentPlan nope does not exist"
+
 ctl deployments cancel d1
 expect_rc 0 "deployments cancel"
 expect_req DELETE /v2/deployments/d1 ""

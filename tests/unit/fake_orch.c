@@ -253,6 +253,15 @@ orch_deployment_cancel(struct orch *o, const char *id, int force,
 }
 
 int
+orch_deployment_pause(struct orch *o, const char *id, int pause,
+    json_t **out, struct orch_error *e)
+{
+	fake_orch_record(pause ? "orch_deployment_pause" :
+	    "orch_deployment_resume", o, id);
+	return fake_orch_result(out, e);
+}
+
+int
 orch_info_json(struct orch *o, json_t **out)
 {
 	fake_orch_record("orch_info_json", o, NULL);
