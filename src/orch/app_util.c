@@ -204,8 +204,10 @@ app_get_enum(struct app_ctx *c, const json_t *obj, const char *pfx,
 	const char *s;
 	size_t o = 0;
 
-	if (!app_get_str(c, obj, pfx, key, def, &s))
+	if (!app_get_str(c, obj, pfx, key, def, &s)) {
+		*out = def;
 		return 0;
+	}
 	if (s == NULL || app_in(s, vals)) {
 		*out = s;
 		return 1;

@@ -386,6 +386,9 @@ od_switch(struct orch_app *a)
 		ws[n].t = t;
 		ws[n].next = *t;
 		ws[n].next.standby = !orch_task_current(t);
+		/* Out of DNS now: resolvers may still send to it a while. */
+		ws[n].next.drain_until = ws[n].next.standby ? clock_wall() +
+		    orch_deploy_drain(a) : 0;
 		ws[n].what = W_PUT | W_PUBLISH;
 		n++;
 	}
@@ -478,9 +481,7 @@ od_blue_green(struct orch_app *a, json_t *d, const struct od_counts *k,
 	}
 	out->launch = k->cur < n ? n - k->cur : 0;
 	out->kill_cur = k->cur > n ? k->cur - n : 0;
-	/* Kept for a quick way back, and at least until resolvers forgot them. */
-	if (delay < orch_deploy_drain(a))
-		delay = orch_deploy_drain(a);
+	/* Kept for a quick way back; their drain began with the switch. */
 	at = od_num(d, "switchedAt") + delay;
 	if (now >= at)
 		out->kill_old = k->old;

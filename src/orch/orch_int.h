@@ -258,7 +258,9 @@ int orch_task_launch(struct orch_app *a, int standby);
 void orch_task_kill(struct orch_task *t);
 /*
  * Retire a task that serves: out of DNS now, stopped drain_s seconds
- * later, when resolvers have forgotten it. Others are killed at once.
+ * later, when resolvers have forgotten it. A task switched out to
+ * standby drains from its switch (drain_until); others are killed at
+ * once.
  */
 void orch_task_retire(struct orch_task *t, double drain_s);
 /* Move t along its pipeline as far as it can go now. */

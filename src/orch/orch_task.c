@@ -640,7 +640,10 @@ orch_task_retire(struct orch_task *t, double drain_s)
 
 	if (t->kill)
 		return;
-	if (drain_s <= 0 || t->op != OP_NONE || t->exited || t->standby ||
+	/* Held out of DNS: its drain began when it was switched out. */
+	if (t->standby)
+		drain_s = t->drain_until - clock_wall();
+	if (drain_s <= 0 || t->op != OP_NONE || t->exited ||
 	    !orch_task_healthy(t)) {
 		orch_task_kill(t);
 		return;

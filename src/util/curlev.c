@@ -485,7 +485,10 @@ curlev_req_cancel(struct curlev_req *r)
 {
 	if (r == NULL)
 		return;
-	if (r->sent && curlev_drop(r->cm, r->easy))
+	if (r->sent && curlev_drop(r->cm, r->easy)) {
+		/* Inside curl: it may still hand over data, not to the caller. */
+		r->chunk = NULL;
 		return;
+	}
 	curlev_req_free(r);
 }

@@ -17,7 +17,8 @@ DEP_EVENTS=$T/deploy-events.sse
 
 # dep_app VERSION [STRATEGY_JSON [HEALTH_OVERRIDES_JSON [INDEX]]]: the app's
 # definition: instances serve VERSION at /index.html (INDEX: another file
-# name, so that the health check fails), checked every second.
+# name, so that the health check fails), checked every second, and the
+# counters http_requests_total and http_errors_total (0) at /metrics.
 dep_app() {
 	python3 - "$DEP_APP" "$DEP_N" "$1" "${2:-}" "${3:-}" "${4:-index.html}" \
 	    "$DEP_IMAGE" "$(command -v busybox)" <<'EOF'
@@ -32,15 +33,19 @@ app = {"id": app_id, "instances": int(n), "backoffSeconds": 1,
        "taskKillGracePeriodSeconds": 1,
        "portDefinitions": [{"port": 0, "protocol": "tcp", "name": "http"}],
        "healthChecks": [hcheck]}
+# Counters for a canary's analysis: zero until a test writes others.
+metrics = "printf 'http_requests_total 0\\nhttp_errors_total 0\\n' > %s/metrics; "
 if image:
-    app["cmd"] = ("mkdir -p /tmp/www; echo %s > /tmp/www/%s; "
-                  "exec httpd -f -p 127.0.0.1:$PORT0 -h /tmp/www" % (ver, index))
+    app["cmd"] = ("mkdir -p /tmp/www; echo %s > /tmp/www/%s; " % (ver, index) +
+                  metrics % "/tmp/www" +
+                  "exec httpd -f -p 127.0.0.1:$PORT0 -h /tmp/www")
     app["container"] = {"type": "DOCKER", "docker": {"image": image}}
     app["networks"] = [{"mode": "host"}]
     app["cpus"], app["mem"] = 0.1, 32
 else:
-    app["cmd"] = ("mkdir -p www && echo %s > www/%s && "
-                  "exec %s httpd -f -p 127.0.0.1:$PORT0 -h www" % (ver, index, busybox))
+    app["cmd"] = ("mkdir -p www && echo %s > www/%s && " % (ver, index) +
+                  metrics % "www" +
+                  "exec %s httpd -f -p 127.0.0.1:$PORT0 -h www" % busybox)
 if strategy:
     app["upgradeStrategy"] = json.loads(strategy)
 print(json.dumps(app))
@@ -122,9 +127,10 @@ load_stop() {
 	[ "$failed" -le "$max" ] || fail "$failed requests failed (at most $max allowed): $(load_stat 'j["first_errors"]')"
 }
 
-# sse_start: record /v2/events to DEP_EVENTS.
+# sse_start: record /v2/events to DEP_EVENTS (appended: again after a
+# restart of the daemon).
 sse_start() {
-	curl -sN "http://127.0.0.1:$HTTP_PORT/v2/events" > "$DEP_EVENTS" 2>/dev/null &
+	curl -sN "http://127.0.0.1:$HTTP_PORT/v2/events" >> "$DEP_EVENTS" 2>/dev/null &
 	SSE_PID=$!
 }
 

@@ -174,8 +174,38 @@ _batch1() { [ "$(dep_get 'd["currentStep"]')" = 2 ]; }
 wait_for 30 _batch1 || fail "the first batch did not finish: $(dep_get d)"
 crash_daemon
 relaunch_daemon
+sse_stop
+sse_start
 wait_deployed 60
 served_only v9 || fail "v9 is not served after the restart: $(srv_versions)"
 check "4 instances" test "$(srv_count "$DEP_APP")" = 4
 check "4 processes, no duplicates" test "$(inst_procs | grep -c .)" = 4
 log "ok - a deployment survives kill -9 of stadiond"
+
+# ------------------------------------------------ canary analysis
+
+AN='"analysis":{"path":"/metrics","requests":"http_requests_total","errors":"http_errors_total","maxErrorRate":0.1}'
+load_start
+dep_put v10 "{\"type\":\"Canary\",\"steps\":[{\"setWeight\":50},{\"pause\":{\"duration\":2}}],$AN}"
+wait_deployed 60
+served_only v10 || fail "v10 is not served: $(srv_versions)"
+log "ok - a canary whose counters did not move passes its analysis"
+
+dep_put v11 "{\"type\":\"Canary\",\"steps\":[{\"setWeight\":50},{\"pause\":{\"duration\":4}}],$AN}"
+bad=$DEP_ID
+_pausing() { [ "$(dep_get 'd["currentStep"]')" = 2 ]; }
+wait_for 30 _pausing || fail "the canary did not reach its pause: $(dep_get d)"
+sleep 1
+http GET "/v2/apps$DEP_APP/tasks"
+for id in $(jget '" ".join(t["id"] for t in j["tasks"] if t["state"] == "TASK_RUNNING")'); do
+	f=$T/state/proc/$id/www/index.html
+	[ "$(cat "$f" 2>/dev/null)" = v11 ] || continue
+	printf 'http_requests_total 100\nhttp_errors_total 30\n' > "$T/state/proc/$id/www/metrics"
+done
+wait_deployed 60
+why=$(events "[e['reason'] for e in ev if e['eventType'] == 'deployment_failed' and e['id'] == '$bad'][0]")
+log "deployment_failed: $why"
+case $why in *"error rate"*"rolled back"*) ;; *) fail "deployment_failed says: $why" ;; esac
+served_only v10 || fail "v10 is not back: $(srv_versions)"
+load_stop 0
+log "ok - canaries answering 30% errors: rolled back, zero failed requests"
