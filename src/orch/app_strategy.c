@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "orch/analysis.h"
 #include "orch/app_int.h"
 #include "orch/deploy.h"
 
@@ -256,7 +257,8 @@ app_us_analysis(struct app_ctx *c, const json_t *up, json_t *clean,
 	ok &= app_get_num(c, an, pfx, "maxErrorRate", 0, 1, 0.01, &rate);
 	ok &= app_get_int(c, an, pfx, "minRequests", 0, APP_US_COUNT_MAX, 1,
 	    &min);
-	ok &= app_get_int(c, an, pfx, "timeoutSeconds", 1, APP_US_SECONDS_MAX,
+	ok &= app_get_int(c, an, pfx, "timeoutSeconds", 1,
+	    (json_int_t)ANALYSIS_TIMEOUT_MAX,
 	    5, &timeout);
 	if (!app_get_int(c, an, pfx, "portIndex", 0, 65535, 0, &port))
 		return;

@@ -5,13 +5,18 @@ libstadion_a_SOURCES += \
 	src/orch/orch.c src/orch/orch_int.h src/orch/orch_db.c \
 	src/orch/orch_task.c src/orch/orch_plan.c src/orch/orch_api.c \
 	src/orch/orch_json.c src/orch/orch_health.c src/orch/orch_event.c \
-	src/orch/orch_adopt.c src/orch/orch_deploy.c
+	src/orch/orch_adopt.c src/orch/orch_deploy.c src/orch/orch_canary.c
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_orch
-TESTS += tests/unit/test_orch
-tests_unit_test_orch_SOURCES = tests/unit/test_orch.c \
+ORCH_FIXTURE = tests/unit/orch_fixture.c tests/unit/orch_fixture.h \
 	tests/unit/fake_ctr.c tests/unit/fake_ctr.h $(TESTLIB)
+check_PROGRAMS += tests/unit/test_orch tests/unit/test_orch_deploy
+TESTS += tests/unit/test_orch tests/unit/test_orch_deploy
+tests_unit_test_orch_SOURCES = tests/unit/test_orch.c $(ORCH_FIXTURE)
 tests_unit_test_orch_LDADD = $(UNIT_LDADD)
 tests_unit_test_orch_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_orch_deploy_SOURCES = tests/unit/test_orch_deploy.c \
+	$(ORCH_FIXTURE)
+tests_unit_test_orch_deploy_LDADD = $(UNIT_LDADD)
+tests_unit_test_orch_deploy_CFLAGS = $(UNIT_CFLAGS)
 endif

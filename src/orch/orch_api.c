@@ -34,6 +34,24 @@ oa_strip(const json_t *def)
 	return v;
 }
 
+/*
+ * A stored definition as today's rules normalize it (a version kept from
+ * before a field existed gets its default): *out owned. ST_EINVAL etc.
+ */
+static int
+oa_renorm(const json_t *stored, const char *id, json_t **out,
+    struct orch_error *e)
+{
+	json_t *def = oa_strip(stored);
+	int err;
+
+	if (def == NULL)
+		return ST_ENOMEM;
+	err = app_check(def, id, out, &e->details);
+	json_decref(def);
+	return err;
+}
+
 static int
 oa_invalid(struct orch_error *e, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -392,10 +410,10 @@ oa_to_version(struct orch_app *a, const char *v, json_t **out,
 			    "does not have version %.64s", a->id, v);
 		return err;
 	}
-	def = oa_strip(old);
-	err = def ? oa_change(a, def, 0, json_string_value(json_object_get(
-	    json_object_get(old, "versionInfo"), "lastConfigChangeAt")),
-	    NULL, out, e) : ST_ENOMEM;
+	if ((err = oa_renorm(old, a->id, &def, e)) == ST_OK)
+		err = oa_change(a, def, 0, json_string_value(json_object_get(
+		    json_object_get(old, "versionInfo"), "lastConfigChangeAt")),
+		    NULL, out, e);
 	json_decref(old);
 	return err;
 }
@@ -660,6 +678,8 @@ orch_deployment_cancel(struct orch *o, const char *id, int force,
 		return ST_EFORMAT;
 	if (force) {
 		log_notice("orch: deployment %s of %s cancelled", id, a->id);
+		/* A pass decides what becomes of its tasks. */
+		orch_kick(o);
 		return oa_commit(&c, e);
 	}
 	orig = json_object_get(d, "original");
@@ -669,8 +689,8 @@ orch_deployment_cancel(struct orch *o, const char *id, int force,
 			return oa_commit(&c, e);
 		return oa_delete(a, id, out, e);
 	}
-	if ((def = oa_strip(orig)) == NULL)
-		return ST_ENOMEM;
+	if ((err = oa_renorm(orig, a->id, &def, e)) != ST_OK)
+		return err;
 	if (a->def) {
 		/* Back to the original config: its tasks are current again. */
 		return oa_change(a, def, 0, json_string_value(json_object_get(
@@ -706,15 +726,17 @@ orch_rollback(struct orch_app *a, json_t *d, const char *reason)
 	char why[256], cfg[ORCH_VERSION_MAX], was[ORCH_VERSION_MAX];
 	int err;
 
+	memset(&e, 0, sizeof(e));
 	if (a->def == NULL || !json_is_object(orig) ||
-	    (def = oa_strip(orig)) == NULL)
+	    oa_renorm(orig, a->id, &def, &e) != ST_OK) {
+		orch_error_clear(&e);
 		return ST_EINVAL;
+	}
 	/* Copies: the change drops d, and orig with it. */
 	snprintf(cfg, sizeof(cfg), "%s", json_string_value(json_object_get(
 	    json_object_get(orig, "versionInfo"), "lastConfigChangeAt")) ?: "");
 	snprintf(was, sizeof(was), "%s", json_string_value(json_object_get(
 	    orig, "version")) ?: "");
-	memset(&e, 0, sizeof(e));
 	snprintf(why, sizeof(why), "%s; rolled back", reason);
 	err = oa_change(a, def, 0, cfg, why, &out, &e);
 	if (err == ST_OK) {
@@ -722,9 +744,10 @@ orch_rollback(struct orch_app *a, json_t *d, const char *reason)
 		    "%s)", a->id, was, json_string_value(json_object_get(out,
 		    "deploymentId")));
 		orch_event(a->o, "stadion_rollback_event", json_pack(
-		    "{s:s,s:s,s:O,s:O}", "appId", a->id, "reason", reason,
+		    "{s:s,s:s,s:O,s:s,s:O}", "appId", a->id, "reason", reason,
 		    "version", json_object_get(out, "version"),
-		    "deploymentId", json_object_get(out, "deploymentId")));
+		    "restoredVersion", was, "deploymentId",
+		    json_object_get(out, "deploymentId")));
 	}
 	json_decref(out);
 	orch_error_clear(&e);

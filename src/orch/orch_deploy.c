@@ -27,14 +27,11 @@
 
 #include <jansson.h>
 
-#include "orch/analysis.h"
 #include "orch/deploy.h"
 #include "orch/orch_int.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/log.h"
-
-#define OD_URL_MAX 512
 
 /* The app's tasks by config and what they do now. */
 struct od_counts {
@@ -42,30 +39,25 @@ struct od_counts {
 	unsigned cur_serve, old_serve;	/* in DNS and healthy */
 	unsigned cur_ready;	/* healthy, standby or not */
 	unsigned cur_standby;	/* alive and held out of DNS */
+	unsigned going;		/* draining, stopping, being removed */
 };
 
-static const json_t *
-od_us(const struct orch_app *a)
+const json_t *
+orch_app_strategy(const struct orch_app *a)
 {
 	return json_object_get(a->def, "upgradeStrategy");
 }
 
-static json_int_t
-od_int(const json_t *obj, const char *key)
+json_int_t
+orch_jint(const json_t *obj, const char *key)
 {
 	return json_integer_value(json_object_get(obj, key));
 }
 
-static double
-od_num(const json_t *obj, const char *key)
+double
+orch_jnum(const json_t *obj, const char *key)
 {
 	return json_number_value(json_object_get(obj, key));
-}
-
-static int
-od_serving(const struct orch_task *t)
-{
-	return orch_task_healthy(t) && !t->standby;
 }
 
 static void
@@ -75,16 +67,18 @@ od_count(const struct orch_app *a, struct od_counts *k)
 
 	memset(k, 0, sizeof(*k));
 	TAILQ_FOREACH(t, &a->tasks, entry) {
-		if (!orch_task_alive(t))
+		if (!orch_task_alive(t)) {
+			k->going++;
 			continue;
+		}
 		if (orch_task_current(t)) {
 			k->cur++;
-			k->cur_serve += od_serving(t);
+			k->cur_serve += orch_task_serving(t);
 			k->cur_ready += orch_task_healthy(t);
 			k->cur_standby += t->standby;
 		} else {
 			k->old++;
-			k->old_serve += od_serving(t);
+			k->old_serve += orch_task_serving(t);
 		}
 	}
 }
@@ -92,9 +86,12 @@ od_count(const struct orch_app *a, struct od_counts *k)
 double
 orch_deploy_drain(const struct orch_app *a)
 {
-	const json_t *v = json_object_get(od_us(a), "drainSeconds");
+	const json_t *v = json_object_get(orch_app_strategy(a), "drainSeconds");
 
-	/* A resolver may hold the records a TTL; one more second for requests in flight. */
+	/*
+	 * A resolver may hold the records a TTL; one more second for the
+	 * requests in flight.
+	 */
 	return v ? (double)json_integer_value(v) : (double)a->o->ttl + 1.0;
 }
 
@@ -120,7 +117,7 @@ static json_t *
 od_steps(const char *app, const json_t *def, const char *type)
 {
 	const json_t *us = json_object_get(def, "upgradeStrategy"), *s;
-	unsigned n = (unsigned)od_int(def, "instances"), b, k;
+	unsigned n = (unsigned)orch_jint(def, "instances"), b, k;
 	struct deploy_limits lim;
 	json_t *steps = json_array();
 	size_t i;
@@ -139,7 +136,7 @@ od_steps(const char *app, const json_t *def, const char *type)
 		    "switch DNS to the new instances once all are healthy"));
 		json_array_append_new(steps, od_step("StopApplication", app,
 		    "stop the old instances after %d s",
-		    (int)od_int(us, "scaleDownDelaySeconds")));
+		    (int)orch_jint(us, "scaleDownDelaySeconds")));
 	} else if (strcmp(type, "Canary") == 0) {
 		json_array_foreach(json_object_get(us, "steps"), i, s) {
 			const json_t *p = json_object_get(s, "pause");
@@ -147,13 +144,13 @@ od_steps(const char *app, const json_t *def, const char *type)
 			if (p == NULL)
 				json_array_append_new(steps, od_step(
 				    "RestartApplication", app, "setWeight %d: "
-				    "%u of %u instances new", (int)od_int(s,
+				    "%u of %u instances new", (int)orch_jint(s,
 				    "setWeight"), deploy_canary_target(n,
-				    (unsigned)od_int(s, "setWeight")), n));
+				    (unsigned)orch_jint(s, "setWeight")), n));
 			else if (json_object_get(p, "duration"))
 				json_array_append_new(steps, od_step(
 				    "ReadinessCheck", app, "pause %d s",
-				    (int)od_int(p, "duration")));
+				    (int)orch_jint(p, "duration")));
 			else
 				json_array_append_new(steps, od_step(
 				    "ReadinessCheck", app, "pause until "
@@ -240,8 +237,8 @@ od_update(struct orch *o, json_t *d, json_t *set)
 static json_t *
 od_goto_step(struct orch_app *a, json_t *d, json_int_t step, json_t *set)
 {
-	json_int_t cur = od_int(d, "currentStep");
-	json_int_t total = od_int(d, "totalSteps");
+	json_int_t cur = orch_jint(d, "currentStep");
+	json_int_t total = orch_jint(d, "totalSteps");
 	const json_t *steps = json_object_get(d, "steps");
 
 	if (step > total)
@@ -276,45 +273,12 @@ od_fail(struct orch_app *a, json_t *d, const char *reason)
 
 	log_warnx("orch: deployment %s of %s failed: %s",
 	    json_string_value(json_object_get(d, "id")), a->id, reason);
-	if (json_is_true(json_object_get(od_us(a), "autoRollback")) &&
+	if (json_is_true(json_object_get(orch_app_strategy(a), "autoRollback")) &&
 	    json_is_object(json_object_get(d, "original")) &&
 	    strcmp(type, "Rollback") != 0 &&
 	    orch_rollback(a, d, reason) == ST_OK)
 		return;
 	orch_deployment_end(a->o, d, reason);
-}
-
-/* Deadline and failures; 1 when the deployment failed. */
-static int
-od_judge(struct orch_app *a, json_t **dp, const struct od_counts *k,
-    double now)
-{
-	json_t *d = *dp;
-	const json_t *us = od_us(a);
-	json_int_t limit = od_int(us, "failureThreshold");
-	json_int_t deadline = od_int(us, "progressDeadlineSeconds");
-	json_int_t seen = od_int(d, "progressCount");
-	unsigned ready = k->cur_ready;
-	char why[160];
-
-	if (limit > 0 && od_int(d, "failures") >= limit) {
-		snprintf(why, sizeof(why), "%d new instances failed (the "
-		    "failureThreshold)", (int)od_int(d, "failures"));
-		od_fail(a, d, why);
-		return 1;
-	}
-	if ((json_int_t)ready > seen) {
-		*dp = od_update(a->o, d, json_pack("{s:I,s:f}", "progressCount",
-		    (json_int_t)ready, "progressAt", now));
-		return 0;
-	}
-	if (deadline > 0 && now > od_num(d, "progressAt") + (double)deadline) {
-		snprintf(why, sizeof(why), "no progress for %d s (the "
-		    "progressDeadlineSeconds)", (int)deadline);
-		od_fail(a, d, why);
-		return 1;
-	}
-	return 0;
 }
 
 /* Wake a pass at wall time at (if earlier than what *wake holds). */
@@ -326,6 +290,67 @@ od_wake(double at, double now, double *wake)
 	if (*wake == 0 || m < *wake)
 		*wake = m;
 }
+
+/*
+ * Failures of the new instances (1: the deployment failed), and progress:
+ * more of them ready than ever before in this deployment.
+ */
+static int
+od_judge(struct orch_app *a, json_t **dp, const struct od_counts *k,
+    double now)
+{
+	json_t *d = *dp;
+	json_int_t limit = orch_jint(orch_app_strategy(a), "failureThreshold");
+	char why[160];
+
+	if (limit > 0 && orch_jint(d, "failures") >= limit) {
+		snprintf(why, sizeof(why), "%d new instances failed (the "
+		    "failureThreshold)", (int)orch_jint(d, "failures"));
+		od_fail(a, d, why);
+		return 1;
+	}
+	if ((json_int_t)k->cur_ready > orch_jint(d, "progressCount"))
+		*dp = od_update(a->o, d, json_pack("{s:I,s:f}", "progressCount",
+		    (json_int_t)k->cur_ready, "progressAt", now));
+	return 0;
+}
+
+/*
+ * The deadline runs while the deployment waits for instances, not while
+ * it holds on a timer of its own (a pause, a batch interval, the
+ * scale-down delay). Returns 1 when it passed (the deployment failed).
+ */
+static int
+od_deadline(struct orch_app *a, const char *id, int waiting, double now,
+    double *wake)
+{
+	json_t *d = orch_app_deployment(a->o, a->id);
+	json_int_t limit = orch_jint(orch_app_strategy(a),
+	    "progressDeadlineSeconds");
+	double at;
+	char why[160];
+
+	/* Ended or replaced (a rollback) during the pass: not this one's. */
+	if (d == NULL || strcmp(json_string_value(json_object_get(d, "id")),
+	    id) != 0 || limit <= 0)
+		return 0;
+	if (!waiting) {
+		/* Held: the deadline starts again when the hold ends. */
+		if (now - orch_jnum(d, "progressAt") >= 1)
+			od_update(a->o, d, json_pack("{s:f}", "progressAt", now));
+		return 0;
+	}
+	at = orch_jnum(d, "progressAt") + (double)limit;
+	if (now <= at) {
+		od_wake(at + 0.01, now, wake);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "no progress for %d s (the "
+	    "progressDeadlineSeconds)", (int)limit);
+	od_fail(a, d, why);
+	return 1;
+}
+
 
 /*
  * Per-task SRV weights: during a canary step of weight w the new tasks
@@ -407,13 +432,13 @@ od_counts_to(const struct orch_app *a, const struct od_counts *k,
 	struct deploy_out o;
 
 	memset(&in, 0, sizeof(in));
-	in.n = (unsigned)od_int(a->def, "instances");
+	in.n = (unsigned)orch_jint(a->def, "instances");
 	in.target = target;
 	in.cur = k->cur;
 	in.old = k->old;
 	in.cur_run = k->cur_serve;
 	in.old_run = k->old_serve;
-	deploy_limits(od_us(a), in.n, &in.lim);
+	deploy_limits(orch_app_strategy(a), in.n, &in.lim);
 	if (rollback)
 		deploy_rollback_counts(&in, &o);
 	else
@@ -428,43 +453,59 @@ static void
 od_rolling(struct orch_app *a, json_t *d, const struct od_counts *k,
     double now, struct orch_decision *out, double *wake)
 {
-	const json_t *us = od_us(a);
-	unsigned n = (unsigned)od_int(a->def, "instances");
+	const json_t *us = orch_app_strategy(a);
+	unsigned n = (unsigned)orch_jint(a->def, "instances");
 	unsigned b = deploy_batch(us, n), target = n;
-	double done_at, interval = (double)od_int(us, "batchIntervalSeconds");
+	double done_at, interval = (double)orch_jint(us, "batchIntervalSeconds");
+	int r;
 
 	if (b > 0) {
-		target = (unsigned)od_int(d, "batchTarget");
+		target = (unsigned)orch_jint(d, "batchTarget");
 		if (target == 0)
 			target = b < n ? b : n;
-		done_at = od_num(d, "batchDoneAt");
+		done_at = orch_jnum(d, "batchDoneAt");
+		/* A batch is done when its old tasks are stopped, not draining. */
 		if (target < n && k->cur_serve >= target &&
-		    k->old <= n - target) {
+		    k->old <= n - target && k->going == 0) {
 			if (done_at == 0) {
 				done_at = now;
 				d = od_update(a->o, d, json_pack("{s:f,s:i}",
 				    "batchDoneAt", now, "batchTarget",
 				    (int)target));
 			}
-			if (now >= done_at + interval) {
+			/* The interval is the batch's analysis window. */
+			r = orch_step_judge(a, json_string_value(
+			    json_object_get(d, "id")), (target + b - 1) / b,
+			    now >= done_at + interval);
+			if (r < 0) {
+				od_fail(a, d, a->an_why);
+				return;
+			}
+			if (r > 0) {
 				target = target + b < n ? target + b : n;
 				d = od_goto_step(a, d, (target + b - 1) / b,
 				    json_pack("{s:i,s:f}", "batchTarget",
 				    (int)target, "batchDoneAt", 0.0));
-			} else
+			} else {
 				od_wake(done_at + interval, now, wake);
+				out->holding = 1;
+			}
 		}
 	}
 	od_counts_to(a, k, target, 0, out);
+	/* Old tasks going is the deployment's own doing: no deadline. */
+	if (k->cur_serve >= target)
+		out->holding = 1;
 }
 
 static void
 od_blue_green(struct orch_app *a, json_t *d, const struct od_counts *k,
     double now, struct orch_decision *out, double *wake)
 {
-	unsigned n = (unsigned)od_int(a->def, "instances");
+	unsigned n = (unsigned)orch_jint(a->def, "instances");
 	const char *phase = json_string_value(json_object_get(d, "phase"));
-	double at, delay = (double)od_int(od_us(a), "scaleDownDelaySeconds");
+	double at, delay = (double)orch_jint(orch_app_strategy(a),
+	    "scaleDownDelaySeconds");
 
 	if (phase == NULL || strcmp(phase, "switched") != 0) {
 		/* The new set comes up in full beside the old, out of DNS. */
@@ -482,7 +523,9 @@ od_blue_green(struct orch_app *a, json_t *d, const struct od_counts *k,
 	out->launch = k->cur < n ? n - k->cur : 0;
 	out->kill_cur = k->cur > n ? k->cur - n : 0;
 	/* Kept for a quick way back; their drain began with the switch. */
-	at = od_num(d, "switchedAt") + delay;
+	at = orch_jnum(d, "switchedAt") + delay;
+	/* Switched: what is left is the deployment's own, not its tasks'. */
+	out->holding = 1;
 	if (now >= at)
 		out->kill_old = k->old;
 	else
@@ -490,126 +533,15 @@ od_blue_green(struct orch_app *a, json_t *d, const struct od_counts *k,
 	out->done = k->old == 0 && k->cur_serve == n && k->cur == n;
 }
 
-static void od_analysis_done(int err, double req, double errs,
-    const char *why, void *arg);
-
-/* Start a fetch of the new instances' metrics; 1 when one is in flight. */
-static int
-od_analysis_fetch(struct orch_app *a, const json_t *an)
-{
-	struct orch_task *t;
-	const char *path = json_string_value(json_object_get(an, "path"));
-	size_t idx = (size_t)od_int(an, "portIndex"), n = 0, max = 0;
-	char **urls;
-	int err = ST_OK;
-
-	TAILQ_FOREACH(t, &a->tasks, entry)
-		max++;
-	if ((urls = calloc(max + 1, sizeof(*urls))) == NULL)
-		return 0;
-	TAILQ_FOREACH(t, &a->tasks, entry) {
-		if (!od_serving(t) || !orch_task_current(t) ||
-		    idx >= t->n_ports)
-			continue;
-		if ((urls[n] = malloc(OD_URL_MAX)) == NULL) {
-			err = ST_ENOMEM;
-			break;
-		}
-		snprintf(urls[n], OD_URL_MAX, strchr(a->o->host, ':') ?
-		    "http://[%s]:%u%s" : "http://%s:%u%s", a->o->host,
-		    t->ports[idx], path);
-		n++;
-	}
-	if (err == ST_OK && n > 0)
-		err = analysis_start(a->o->cv, (const char *const *)urls, n,
-		    json_string_value(json_object_get(an, "requests")),
-		    json_string_value(json_object_get(an, "errors")),
-		    (double)od_int(an, "timeoutSeconds"), od_analysis_done, a,
-		    &a->an);
-	for (size_t i = 0; i < n; i++)
-		free(urls[i]);
-	free(urls);
-	if (err != ST_OK)
-		log_warnx("orch: %s: cannot read the canaries' metrics (%s)",
-		    a->id, st_strerror(err));
-	return err == ST_OK && n > 0;
-}
-
-static void
-od_analysis_done(int err, double req, double errs, const char *why,
-    void *arg)
-{
-	struct orch_app *a = arg;
-	const json_t *an = json_object_get(od_us(a), "analysis");
-	double rate;
-
-	a->an = NULL;
-	if (err != ST_OK) {
-		a->an_state = OD_AN_FAILED;
-		snprintf(a->an_why, sizeof(a->an_why), "the canaries' metrics: "
-		    "%s", why ? why : st_strerror(err));
-	} else if (a->an_state == OD_AN_NONE) {
-		a->an_req = req;
-		a->an_err = errs;
-		a->an_state = OD_AN_BASE;
-	} else if (analysis_judge(a->an_req, a->an_err, req, errs,
-	    od_num(an, "minRequests"), od_num(an, "maxErrorRate"), &rate)) {
-		a->an_state = OD_AN_FAILED;
-		snprintf(a->an_why, sizeof(a->an_why), "the canaries' error "
-		    "rate %.4f is above maxErrorRate %.4f", rate,
-		    od_num(an, "maxErrorRate"));
-	} else {
-		log_info("orch: %s: the canaries' error rate is %.4f", a->id,
-		    rate);
-		a->an_state = OD_AN_PASSED;
-	}
-	orch_kick(a->o);
-}
-
-/*
- * A pause step that has an analysis: a baseline when it begins, a verdict
- * when it is over. Returns 1 when the step may end, 0 to wait, -1 when
- * the canaries failed (a->an_why says why).
- */
-static int
-od_analysis(struct orch_app *a, const char *dep_id, json_int_t step, int over)
-{
-	const json_t *an = json_object_get(od_us(a), "analysis");
-
-	if (an == NULL)
-		return over;
-	if (a->an_step != step || strcmp(a->an_dep, dep_id) != 0) {
-		analysis_cancel(a->an);
-		a->an = NULL;
-		a->an_step = step;
-		snprintf(a->an_dep, sizeof(a->an_dep), "%s", dep_id);
-		a->an_state = OD_AN_NONE;
-	}
-	if (a->an != NULL)
-		return 0;
-	switch (a->an_state) {
-	case OD_AN_FAILED:
-		return -1;
-	case OD_AN_NONE:
-		od_analysis_fetch(a, an);
-		return 0;
-	case OD_AN_BASE:
-		if (over)
-			od_analysis_fetch(a, an);
-		return 0;
-	default:
-		return 1;
-	}
-}
-
 static void
 od_canary(struct orch_app *a, json_t *d, const struct od_counts *k,
     double now, struct orch_decision *out, double *wake)
 {
-	const json_t *steps = json_object_get(od_us(a), "steps"), *s, *p;
-	unsigned n = (unsigned)od_int(a->def, "instances");
-	json_int_t i = od_int(d, "canaryStep");
-	unsigned w = (unsigned)od_int(d, "weight"), target;
+	const json_t *steps = json_object_get(orch_app_strategy(a), "steps");
+	const json_t *s, *p;
+	unsigned n = (unsigned)orch_jint(a->def, "instances");
+	json_int_t i = orch_jint(d, "canaryStep");
+	unsigned w = (unsigned)orch_jint(d, "weight"), target;
 	int over, r;
 
 	if ((size_t)i >= json_array_size(steps)) {
@@ -619,8 +551,8 @@ od_canary(struct orch_app *a, json_t *d, const struct od_counts *k,
 	}
 	s = json_array_get(steps, (size_t)i);
 	if ((p = json_object_get(s, "pause")) == NULL) {
-		w = (unsigned)od_int(s, "setWeight");
-		if ((unsigned)od_int(d, "weight") != w)
+		w = (unsigned)orch_jint(s, "setWeight");
+		if ((unsigned)orch_jint(d, "weight") != w)
 			d = od_update(a->o, d, json_pack("{s:i}", "weight",
 			    (int)w));
 	}
@@ -628,7 +560,10 @@ od_canary(struct orch_app *a, json_t *d, const struct od_counts *k,
 	od_counts_to(a, k, target, 0, out);
 	out->done = 0;
 	od_weights(a, w, k);
-	if (k->cur_serve < target || k->old > n - target)
+	if (k->cur_serve < target)
+		return;
+	out->holding = 1;
+	if (k->old > n - target)
 		return;
 	if (p == NULL) {
 		od_goto_step(a, d, i + 2, json_pack("{s:I}", "canaryStep",
@@ -637,10 +572,10 @@ od_canary(struct orch_app *a, json_t *d, const struct od_counts *k,
 		return;
 	}
 	if (json_object_get(p, "duration")) {
-		over = now >= od_num(d, "stepAt") + (double)od_int(p,
+		over = now >= orch_jnum(d, "stepAt") + (double)orch_jint(p,
 		    "duration");
 		if (!over)
-			od_wake(od_num(d, "stepAt") + (double)od_int(p,
+			od_wake(orch_jnum(d, "stepAt") + (double)orch_jint(p,
 			    "duration"), now, wake);
 	} else {
 		over = json_is_true(json_object_get(d, "resumed"));
@@ -652,8 +587,9 @@ od_canary(struct orch_app *a, json_t *d, const struct od_counts *k,
 			    1, "waiting", 1));
 		}
 	}
-	if ((r = od_analysis(a, json_string_value(json_object_get(d, "id")), i,
-	    over)) < 0) {
+	out->holding = 1;
+	if ((r = orch_step_judge(a, json_string_value(json_object_get(d,
+	    "id")), i, over)) < 0) {
 		od_fail(a, d, a->an_why);
 		return;
 	}
@@ -668,7 +604,7 @@ static void
 od_rollback(struct orch_app *a, const struct od_counts *k,
     struct orch_decision *out)
 {
-	unsigned n = (unsigned)od_int(a->def, "instances");
+	unsigned n = (unsigned)orch_jint(a->def, "instances");
 
 	/* Blue-green's old set standing by: switched back in at once. */
 	if (k->cur_standby > 0 && k->cur_ready >= n && k->cur >= n &&
@@ -678,6 +614,8 @@ od_rollback(struct orch_app *a, const struct od_counts *k,
 	}
 	od_counts_to(a, k, n, 1, out);
 	od_weights(a, 0, k);
+	if (k->cur_serve >= n)
+		out->holding = 1;
 }
 
 void
@@ -689,7 +627,8 @@ orch_deploy_decide(struct orch_app *a, struct orch_decision *out,
 	    NULL;
 	double now = clock_wall();
 	struct od_counts k;
-	char type[16];
+	char type[16], id[ORCH_UUID_MAX];
+	unsigned n;
 
 	memset(out, 0, sizeof(*out));
 	out->drain = orch_deploy_drain(a);
@@ -697,14 +636,29 @@ orch_deploy_decide(struct orch_app *a, struct orch_decision *out,
 	/* A copy: progress written below replaces d. */
 	if (s == NULL || snprintf(type, sizeof(type), "%s", s) >=
 	    (int)sizeof(type)) {
-		od_counts_to(a, &k, (unsigned)od_int(a->def, "instances"), 0,
+		/*
+		 * A blue-green deployment cancelled by force: its set goes in
+		 * once ready; until then the old one serves on.
+		 */
+		if (k.cur_standby > 0) {
+			n = (unsigned)orch_jint(a->def, "instances");
+			if (k.cur_ready < n || k.cur < n) {
+				out->standby = 1;
+				out->launch = k.cur < n ? n - k.cur : 0;
+				return;
+			}
+			if (od_switch(a) == ST_OK)
+				od_count(a, &k);
+		}
+		od_counts_to(a, &k, (unsigned)orch_jint(a->def, "instances"), 0,
 		    out);
 		od_weights(a, 0, &k);
 		return;
 	}
 	if (json_is_true(json_object_get(d, "paused")))
 		return;
-	if (od_judge(a, &d, &k, now))
+	if (snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(d,
+	    "id"))) >= (int)sizeof(id) || od_judge(a, &d, &k, now))
 		return;
 	if (strcmp(type, "Rollback") == 0)
 		od_rollback(a, &k, out);
@@ -714,10 +668,8 @@ orch_deploy_decide(struct orch_app *a, struct orch_decision *out,
 		od_canary(a, d, &k, now, out, wake);
 	else
 		od_rolling(a, d, &k, now, out, wake);
-	/* The pass that finds the deadline passed. */
-	if (!out->done && (d = orch_app_deployment(a->o, a->id)) != NULL)
-		od_wake(od_num(d, "progressAt") + (double)od_int(od_us(a),
-		    "progressDeadlineSeconds") + 0.01, now, wake);
+	if (!out->done && od_deadline(a, id, !out->holding, now, wake))
+		memset(out, 0, sizeof(*out));
 }
 
 void
@@ -727,7 +679,7 @@ orch_deploy_failure(struct orch_app *a)
 
 	if (d == NULL || json_object_get(d, "strategy") == NULL)
 		return;
-	od_update(a->o, d, json_pack("{s:I}", "failures", od_int(d,
+	od_update(a->o, d, json_pack("{s:I}", "failures", orch_jint(d,
 	    "failures") + 1));
 	orch_kick(a->o);
 }

@@ -50,6 +50,12 @@ orch_task_healthy(const struct orch_task *t)
 	    (t->health == OH_NONE || t->health == OH_HEALTHY);
 }
 
+int
+orch_task_serving(const struct orch_task *t)
+{
+	return orch_task_healthy(t) && !t->standby;
+}
+
 /* The healthChecks t was launched with. */
 static const json_t *
 oh_checks(const struct orch_task *t)

@@ -12,6 +12,9 @@
  * orch_health.c   health checks of running tasks, and what they change
  * orch_event.c    the events published on the bus, back-off and alerts
  *                 bookkeeping, the launch queue
+ * orch_deploy.c   deployments: the strategies' passes, drains, switches,
+ *                 weights, failure and rollback
+ * orch_canary.c   a step's error rate from the new instances' metrics
  *
  * Memory mirrors LMDB: every change is written first, and memory follows
  * only once the write committed, so a failed write changes nothing.
@@ -301,6 +304,8 @@ const char *orch_health_name(enum orch_health h);
 int orch_health_parse(const char *s, enum orch_health *out);
 /* 1 when t runs and may be sent traffic (healthy, or without checks). */
 int orch_task_healthy(const struct orch_task *t);
+/* 1 when t is healthy and in DNS (not held back as standby). */
+int orch_task_serving(const struct orch_task *t);
 
 /* orch_event.c */
 
@@ -339,12 +344,18 @@ unsigned orch_alert_count(struct orch_app *a, double now);
 
 /* orch_deploy.c */
 
+/* The app's upgradeStrategy; members of JSON objects, 0 when absent. */
+const json_t *orch_app_strategy(const struct orch_app *a);
+json_int_t orch_jint(const json_t *obj, const char *key);
+double orch_jnum(const json_t *obj, const char *key);
+
 /* What one reconcile pass does for an app. */
 struct orch_decision {
 	unsigned launch, kill_old, kill_cur;
 	int standby;		/* launches stay out of DNS until a switch */
 	double drain;		/* seconds a serving task drains before its stop */
 	int done;		/* the app is where its deployment sends it */
+	int holding;		/* it waits on a timer of its own, not on tasks */
 };
 /*
  * Give a new deployment d of app to definition def the steps of strategy
@@ -364,6 +375,17 @@ void orch_deploy_decide(struct orch_app *a, struct orch_decision *out,
 double orch_deploy_drain(const struct orch_app *a);
 /* A task of a's current config failed: counted against its deployment. */
 void orch_deploy_failure(struct orch_app *a);
+
+/* orch_canary.c */
+
+/*
+ * The window of step (a canary's pause, a batch's interval) of deployment
+ * dep_id of a, with an analysis: a baseline when it begins, a verdict
+ * once over is set. Returns 1 when the step may end (no analysis: over),
+ * 0 to wait, -1 when the new instances failed (a->an_why says why).
+ */
+int orch_step_judge(struct orch_app *a, const char *dep_id, long long step,
+    int over);
 
 /* orch_plan.c */
 

@@ -213,7 +213,8 @@ ev() { python3 "$T/ev.py" "$EVENTS" "$1"; }
 ev_true() { [ "$(ev "$1")" = true ]; }
 
 # shellcheck disable=SC2119  # no arguments
-start_daemon
+# TTL 1 s: a task scaled away drains 2 s (TTL + 1) before its stop.
+start_daemon --ttl 1
 
 # An SSE client from the start: it must see everything that follows.
 curl -sN --max-time "$STADION_TEST_TIMEOUT" "http://127.0.0.1:$HTTP_PORT/v2/events" >"$EVENTS" 2>"$T/events.err" &

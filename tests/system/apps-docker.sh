@@ -176,7 +176,8 @@ for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
 EOF
 }
 
-start_daemon
+# TTL 1 s: a task scaled away drains 2 s (TTL + 1) before its stop.
+start_daemon --ttl 1
 
 # ---------------------------------------------------------------- deploy 3
 app_create "$(docker_app_json "$APP_WEB" 3 "$TEST_IMAGE")"
@@ -296,7 +297,7 @@ for _ in $(seq 1 40); do
 	fi
 done
 [ -n "$DNS53" ] || fail "no free 127.x.y.z:53"
-start_daemon --dns-listen "$DNS53:53"
+start_daemon --ttl 1 --dns-listen "$DNS53:53"
 wait_for 60 synced_since_start || fail "the docker driver did not sync after the restart"
 [ "$(dig -r @"$DNS53" -p 53 +time=3 +tries=1 +norec +short "_$(app_label "$APP_WEB")._tcp.marathon.mesos" SRV |
     awk '{ print $3, $4 }' | sort)" = "$before_rr" ] || fail "stadiond does not answer on $DNS53:53"

@@ -227,7 +227,8 @@ class S(socketserver.ThreadingTCPServer):
 S(('127.0.0.1', int(os.environ[sys.argv[1]])), H).serve_forever()
 EOF
 
-start_daemon --alert-webhook "http://127.0.0.1:$HOOK_PORT/hook"
+# TTL 1 s: a task scaled away drains 2 s (TTL + 1) before its stop.
+start_daemon --ttl 1 --alert-webhook "http://127.0.0.1:$HOOK_PORT/hook"
 
 # ---------------------------------------------------------------- the event streams
 curl -sN "http://127.0.0.1:$HTTP_PORT/v2/events" > "$SSE1" 2> "$T/sse1.err" &

@@ -127,7 +127,8 @@ EOF
 	printf '%s' "${j//@N@/$1}"
 }
 
-start_daemon
+# TTL 1 s: a task scaled away drains 2 s (TTL + 1) before its stop.
+start_daemon --ttl 1
 
 # ---------------------------------------------------------------- deploy
 app_create "$(web_json 3)"

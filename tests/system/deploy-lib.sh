@@ -162,3 +162,90 @@ dep_cleanup() {
 		kill "$LOAD_PID" 2>/dev/null
 	fi
 }
+
+# dep_served VERSION: DEP_N instances in DNS, all answering VERSION.
+dep_served() {
+	served_only "$1" && [ "$(srv_count "$DEP_APP")" = "$DEP_N" ]
+}
+
+# The scenarios both drivers go through, each under the client load and
+# with zero failed requests.
+
+# dep_rolling NEW: a rolling update (the default strategy) to NEW.
+dep_rolling() {
+	load_start
+	dep_put "$1"
+	check "a RollingUpdate deployment" test "$(dep_get 'd["strategy"]')" = RollingUpdate
+	wait_deployed 60
+	wait_for 5 dep_served "$1" || fail "$1 is not served by $DEP_N instances: $(srv_versions)"
+	load_stop 0
+	log "ok - rolling update to $1: zero failed requests"
+}
+
+# dep_blue_green OLD NEW: until the switch DNS has only OLD, after it only
+# NEW, never both.
+dep_blue_green() {
+	local mixed=0 vs
+	load_start
+	dep_put "$2" '{"type":"BlueGreen","scaleDownDelaySeconds":2}'
+	for _ in $(seq 1 400); do
+		vs=$(srv_versions | cut -d: -f2 | sort -u | tr '\n' ' ')
+		case $vs in
+		"$1 " | "$2 ") ;;
+		*) mixed=$((mixed + 1)); log "DNS shows: $vs" ;;
+		esac
+		[ "$(dep_get 'd["strategy"]')" = none ] && break
+		sleep 0.1
+	done
+	wait_deployed 60
+	[ "$mixed" = 0 ] || fail "DNS mixed versions $mixed times during the blue-green switch"
+	wait_for 5 dep_served "$2" || fail "$2 is not served by $DEP_N instances: $(srv_versions)"
+	load_stop 0
+	log "ok - blue-green to $2: DNS switched at once, zero failed requests"
+}
+
+# dep_canary OLD NEW: 25%, a 2 s pause, 50% (half the weight and about
+# half the requests go to NEW), an indefinite pause, resumed: the five
+# steps succeed in order.
+dep_canary() {
+	local w a b share
+	load_start
+	dep_put "$2" '{"type":"Canary","steps":[{"setWeight":25},{"pause":{"duration":2}},{"setWeight":50},{"pause":{}}]}'
+	_waiting() { [ "$(dep_get 'd.get("paused")')" = true ]; }
+	wait_for 60 _waiting || fail "the canary did not stop at its indefinite pause: $(dep_get d)"
+	check "the canary is at step 4 of 5" test "$(dep_get '"%d/%d" % (d["currentStep"], d["totalSteps"])')" = 4/5
+	w=$(srv_weights | tr '\n' ',')
+	[ "$w" = "2500 $1,2500 $1,2500 $2,2500 $2," ] || fail "setWeight 50 of 4: SRV weights $w"
+	a=$(load_stat "j['bodies'].get('$2', 0)")
+	b=$(load_stat 'sum(j["bodies"].values())')
+	sleep 3
+	share=$(load_stat "(j['bodies'].get('$2', 0) - $a) / max(1, sum(j['bodies'].values()) - $b)")
+	log "canary share of the requests at setWeight 50: $share"
+	awk -v s="$share" 'BEGIN { exit !(s > 0.35 && s < 0.65) }' || fail "the canary got $share of the requests at setWeight 50"
+	expect_http 200 POST "/v2/deployments/$DEP_ID/resume"
+	wait_deployed 60
+	wait_for 5 dep_served "$2" || fail "$2 is not served by $DEP_N instances: $(srv_versions)"
+	check "weights back to 1" test "$(srv_weights | awk '{ print $1 }' | sort -u)" = 1
+	load_stop 0
+	log "canary steps done: $(events "[e['currentStep']['actions'][0]['description'] for e in ev if e['eventType'] == 'deployment_step_success' and e['plan']['id'] == '$DEP_ID']")"
+	check "five steps succeeded" test "$(events "len([e for e in ev if e['eventType'] == 'deployment_step_success' and e['plan']['id'] == '$DEP_ID'])")" = 5
+	check "deployment_success" test "$(events "len([e for e in ev if e['eventType'] == 'deployment_success' and e['id'] == '$DEP_ID'])")" = 1
+	log "ok - canary to $2: 25%, pause, 50%, resumed, done; zero failed requests"
+}
+
+# dep_failing OLD NEW: NEW's health check fails: after failureThreshold
+# failures the deployment rolls back by itself and OLD serves again.
+dep_failing() {
+	local bad why
+	load_start
+	dep_put "$2" '{"failureThreshold":3}' '{"gracePeriodSeconds":1,"maxConsecutiveFailures":1}' other.html
+	bad=$DEP_ID
+	wait_deployed 90
+	wait_for 5 dep_served "$1" || fail "$1 is not back on $DEP_N instances: $(srv_versions)"
+	why=$(events "[e['reason'] for e in ev if e['eventType'] == 'deployment_failed' and e['id'] == '$bad'][0]")
+	log "deployment_failed: $why"
+	case $why in *failureThreshold*"rolled back"*) ;; *) fail "deployment_failed says: $why" ;; esac
+	check "the app's config is $1 again" test "$(app_get "$DEP_APP" >/dev/null; jget "'$1' in j['app']['cmd']")" = true
+	load_stop 0
+	log "ok - failing health checks: rolled back to $1, zero failed requests"
+}

@@ -26,8 +26,7 @@ sse_start
 
 app_create "$(dep_app v1)"
 wait_deployed 30
-_v1() { served_only v1 && [ "$(srv_count "$DEP_APP")" = 4 ]; }
-wait_for 10 _v1 || fail "v1 is not served by 4 instances: $(srv_versions)"
+wait_for 10 dep_served v1 || fail "v1 is not served by 4 instances: $(srv_versions)"
 log "ok - v1 serves from 4 instances"
 
 # ------------------------------------------------- refused strategies
@@ -37,82 +36,15 @@ check "422 names upgradeStrategy" jget '"/upgradeStrategy" in [d["path"] for d i
 expect_http 422 PUT "/v2/apps$DEP_APP" "$(dep_app v0 '{"type":"Canary"}')"
 log "ok - both zero, and a canary without steps: 422"
 
-# ------------------------------------------------------------ rolling
+# ------------------------------------------- rolling, blue-green, canary
 
-load_start
-dep_put v2
-check "a RollingUpdate deployment" test "$(dep_get 'd["strategy"]')" = RollingUpdate
-wait_deployed 60
-_v2() { served_only v2 && [ "$(srv_count "$DEP_APP")" = 4 ]; }
-wait_for 5 _v2 || fail "v2 is not served by 4 instances: $(srv_versions)"
-load_stop 0
-log "ok - rolling update: zero failed requests"
-
-# --------------------------------------------------------- blue-green
-
-load_start
-dep_put v3 '{"type":"BlueGreen","scaleDownDelaySeconds":2}'
-# Until the switch DNS has only v2, after it only v3: never both.
-mixed=0
-seen_v3=0
-for _ in $(seq 1 200); do
-	vs=$(srv_versions | cut -d: -f2 | sort -u | tr '\n' ' ')
-	case $vs in
-	"v2 ") ;;
-	"v3 ") seen_v3=1 ;;
-	*) mixed=$((mixed + 1)); log "DNS shows: $vs" ;;
-	esac
-	[ "$(dep_get 'd["strategy"]')" = none ] && break
-	sleep 0.1
-done
-wait_deployed 60
-[ "$mixed" = 0 ] || fail "DNS mixed versions $mixed times during the blue-green switch"
-[ "$seen_v3" = 1 ] || served_only v3 || fail "v3 is not served: $(srv_versions)"
-load_stop 0
-log "ok - blue-green: DNS switched at once, zero failed requests"
-
-# ------------------------------------------------------------- canary
-
-load_start
-dep_put v4 '{"type":"Canary","steps":[{"setWeight":25},{"pause":{"duration":2}},{"setWeight":50},{"pause":{}}]}'
-_waiting() { [ "$(dep_get 'd.get("paused")')" = true ]; }
-wait_for 30 _waiting || fail "the canary did not stop at its indefinite pause: $(dep_get d)"
-check "the canary is at step 4 of 5" test "$(dep_get '"%d/%d" % (d["currentStep"], d["totalSteps"])')" = 4/5
-# Two new and two old instances, each a quarter of the weight.
-w=$(srv_weights | tr '\n' ',')
-[ "$w" = "2500 v3,2500 v3,2500 v4,2500 v4," ] || fail "setWeight 50 of 4: SRV weights $w"
-a=$(load_stat 'j["bodies"].get("v4", 0)')
-b=$(load_stat 'sum(j["bodies"].values())')
-sleep 3
-share=$(load_stat "(j['bodies'].get('v4', 0) - $a) / max(1, sum(j['bodies'].values()) - $b)")
-log "canary share of the requests at setWeight 50: $share"
-awk -v s="$share" 'BEGIN { exit !(s > 0.35 && s < 0.65) }' || fail "the canary got $share of the requests at setWeight 50"
-expect_http 200 POST "/v2/deployments/$DEP_ID/resume"
-wait_deployed 60
-_v4() { served_only v4 && [ "$(srv_count "$DEP_APP")" = 4 ]; }
-wait_for 5 _v4 || fail "v4 is not served by 4 instances: $(srv_versions)"
-check "weights back to 1" test "$(srv_weights | awk '{ print $1 }' | sort -u)" = 1
-load_stop 0
-steps=$(events "[e['currentStep']['actions'][0]['description'] for e in ev if e['eventType'] == 'deployment_step_success' and e['plan']['id'] == '$DEP_ID']")
-log "canary steps done: $steps"
-check "five steps succeeded, in order" test "$(events "len([e for e in ev if e['eventType'] == 'deployment_step_success' and e['plan']['id'] == '$DEP_ID'])")" = 5
-check "deployment_success" test "$(events "len([e for e in ev if e['eventType'] == 'deployment_success' and e['id'] == '$DEP_ID'])")" = 1
-log "ok - canary: 25%, pause, 50% (half the requests), resumed, done; zero failed requests"
+dep_rolling v2
+dep_blue_green v2 v3
+dep_canary v3 v4
 
 # ----------------------------------------------- automatic rollbacks
 
-load_start
-dep_put v5 '{"failureThreshold":3}' '{"gracePeriodSeconds":1,"maxConsecutiveFailures":1}' other.html
-bad=$DEP_ID
-wait_deployed 90
-served_only v4 || fail "v4 is not back: $(srv_versions)"
-check "v4 serves from 4 instances" test "$(srv_count "$DEP_APP")" = 4
-why=$(events "[e['reason'] for e in ev if e['eventType'] == 'deployment_failed' and e['id'] == '$bad'][0]")
-log "deployment_failed: $why"
-case $why in *failureThreshold*"rolled back"*) ;; *) fail "deployment_failed says: $why" ;; esac
-check "the app's config is v4 again" test "$(app_get "$DEP_APP" >/dev/null; jget '"v4" in j["app"]["cmd"]')" = true
-load_stop 0
-log "ok - failing health checks: rolled back, zero failed requests"
+dep_failing v4 v5
 
 load_start
 dep_put v6 '{"progressDeadlineSeconds":4}' '{"gracePeriodSeconds":60}' other.html

@@ -221,11 +221,13 @@ class Resolver:
                 return None
             return e[1]
 
-    def _put(self, key, ttl, value):
+    def _put(self, key, ttl, value, now=None):
+        """Cache value for ttl seconds from now (the time the answer
+        came: records of one answer expire together, as in a resolver)."""
         if not self.use_cache or ttl <= 0:
             return
         with self.lock:
-            self.cache[key] = (time.monotonic() + ttl, value)
+            self.cache[key] = ((now or time.monotonic()) + ttl, value)
 
     # -- transport
 
@@ -327,12 +329,13 @@ class Resolver:
 
     def srv(self, name):
         """(records, additional) for name; additional maps a lower-case
-        target to its addresses, and is only given for a fresh answer."""
+        target to the addresses the answer carried (cached with it)."""
         name = name.rstrip(".").lower()
         cached = self._get((name, T_SRV))
         if cached is not None:
-            return cached, {}
+            return cached
         m = self._exchange(name, T_SRV)
+        now = time.monotonic()
         recs, ttl = self._rrset(m, name, T_SRV)
         if not recs:
             raise self._negative(m, "srv")
@@ -343,11 +346,12 @@ class Resolver:
                 extra.setdefault((owner, rtype), []).append(data)
                 ttls[(owner, rtype)] = min(t, ttls.get((owner, rtype), t))
         for key, addrs in extra.items():
-            self._put(key, ttls[key], addrs)
-        self._put((name, T_SRV), ttl, recs)
+            self._put(key, ttls[key], addrs, now)
         additional = {}
         for (owner, rtype), addrs in sorted(extra.items(), key=lambda kv: kv[0][1]):
             additional.setdefault(owner, []).extend(addrs)
+        # The addresses come with the records: one lookup, one expiry.
+        self._put((name, T_SRV), ttl, (recs, additional), now)
         return recs, additional
 
     def addresses(self, target):

@@ -71,7 +71,8 @@ settled() {
 	    [ "$(srv_count "$1")" = "$2" ] && no_deployments && tasks_are_procs "$1"
 }
 
-start_daemon
+# TTL 1 s: a task scaled away drains 2 s (TTL + 1) before its stop.
+start_daemon --ttl 1
 
 # ---------------------------------------------------------------- apps create
 cat > "$T/app.json" <<'EOF'

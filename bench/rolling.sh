@@ -1,0 +1,431 @@
+#!/usr/bin/env bash
+# bench/rolling.sh -- a rolling update of 10 instances under client load:
+# how long it takes, what a client sees, how fast a broken version rolls
+# back, and what a naive replacement costs the same client.
+#
+#   bench/rolling.sh           (from anywhere; needs a built stadiond)
+#
+# For each TTL in TTLS ("1 5"; stadion drains a replaced instance for
+# TTL + 1 s: out of DNS, still serving, then stopped), one stadiond
+# (--ttl TTL, own temp state dir, free loopback ports) and one app of N
+# (10) busybox httpd instances that serve their version at /index.html,
+# checked over HTTP every second (tests/system/deploy-lib.sh: dep_app).
+# Then REPS (3) times, each phase under its own client load
+# (tests/system/loadloop.py, WORKERS threads, finding the instances only
+# through _<app>._tcp.marathon.mesos SRV, honouring the TTL, a GET per
+# request; the load runs LEAD s before the PUT and TAIL s after the end,
+# TTL + 1 s by default: until no client can hold a record from before
+# the end, so a replacement that leaves stale records behind pays for
+# them in its window too):
+#
+#   roll      PUT a new version, upgradeStrategy maxSurge 25%,
+#             maxUnavailable 25% (the default, given explicitly because a
+#             PUT keeps the strategy of the version before): the time from
+#             the PUT to deployment_success (/v2/events; the poll of
+#             /v2/deployments is checked against it), failed/total
+#             requests. Target 0 failed (at most 1%).
+#   rollback  PUT a broken version (the instances write other.html, the
+#             health check asks /index.html; gracePeriodSeconds 1,
+#             maxConsecutiveFailures 1; failureThreshold 3, the default):
+#             from the PUT to (a) deployment_failed, (b) the old version
+#             back at full strength: the rollback's deployment_success
+#             and N SRV records that all answer the old version. Target
+#             under 60 s, aim under 10 s; failed/total.
+#   naive     the baseline: a new version replaced with no care, through
+#             stadion: {"minimumHealthCapacity":0,"maximumOverCapacity":0,
+#             "drainSeconds":0}: the old instances are killed at once, the
+#             new ones started (what "stop the old, start the new" gives).
+#   mhc0      Marathon's minimumHealthCapacity 0 as is
+#             ({"minimumHealthCapacity":0,"maximumOverCapacity":0}), which
+#             keeps stadion's drain: what the drain alone buys.
+#
+# bench/rolling_measure.py sends each PUT and watches the events, the
+# deployments and DNS (every 50 ms). Prints a table of medians over REPS.
+#
+# Environment: STADIOND (default _build/default/src/stadiond), REPS (3),
+# N (10), TTLS ("1 5"), WORKERS (4), LEAD (1), TAIL (TTL + 1), PHASE_TIMEOUT
+# (seconds, 180), DRIVER (process, or docker: stadion-test/busybox through
+# tests/system/docker-env.sh), KEEP=1 keeps the temp dir (daemon logs, raw
+# results). Traffic goes to 127.0.0.1 only; every process, container and
+# daemon started is stopped on exit.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+: "${STADIOND:=$top/_build/default/src/stadiond}"
+REPS=${REPS:-3}
+N=${N:-10}
+TTLS=${TTLS:-1 5}
+WORKERS=${WORKERS:-4}
+LEAD=${LEAD:-1}
+TAIL=${TAIL:-}
+PHASE_TIMEOUT=${PHASE_TIMEOUT:-180}
+DRIVER=${DRIVER:-process}
+CMDLINE="bench/rolling.sh${*:+ $*}"
+ENVLINE=$(env | grep -E '^(STADIOND|REPS|N|TTLS|WORKERS|LEAD|TAIL|PHASE_TIMEOUT|DRIVER)=' | sort | tr '\n' ' ' || true)
+
+START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+T=$(mktemp -d "${TMPDIR:-/tmp}/stadion-rolling.XXXXXX")
+RUN=$$
+MEASURE=$top/bench/rolling_measure.py
+LOADLOOP=$top/tests/system/loadloop.py
+IMAGE=stadion-test/busybox:latest
+DAEMON_PID=
+LOAD_PID=
+HTTP_PORT=
+DNS_PORT=
+STATE=
+DOCKER_UP=0
+
+say() { printf 'rolling: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+[ -x "$STADIOND" ] || die "no $STADIOND: build first (cd _build/default && make)"
+for c in curl python3 busybox; do
+	command -v "$c" >/dev/null || die "$c not found"
+done
+case $DRIVER in
+process) ;;
+docker) command -v docker >/dev/null || die "docker not found" ;;
+*) die "DRIVER: process or docker" ;;
+esac
+
+# The app: one name of this run (a docker engine may be shared).
+DEP_APP=/roll$RUN
+DEP_N=$N
+DEP_IMAGE=
+[ "$DRIVER" = docker ] && DEP_IMAGE=$IMAGE
+SRV=_roll$RUN._tcp.marathon.mesos
+# dep_app of the deployment tests (it only needs DEP_APP, DEP_N, DEP_IMAGE).
+# shellcheck source=tests/system/deploy-lib.sh
+. "$top/tests/system/deploy-lib.sh"
+
+api() {
+	curl -sS --max-time 30 -X "$1" -H 'Content-Type: application/json' \
+	    ${3:+--data "$3"} "http://127.0.0.1:$HTTP_PORT$2"
+}
+
+no_deployments() {
+	[ "$(api GET /v2/deployments 2>/dev/null)" = "[]" ]
+}
+
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+
+# proc_pids: pids of the process driver's instances in the daemon's state.
+proc_pids() {
+	[ -n "$STATE" ] && [ -d "$STATE/proc" ] || return 0
+	python3 - "$STATE/proc" <<'EOF'
+import glob, json, sys
+for f in glob.glob(sys.argv[1] + "/*/record.json"):
+    try:
+        r = json.load(open(f))
+    except (OSError, ValueError):
+        continue
+    if r.get("pid", 0) > 0:
+        print(r["pid"])
+EOF
+}
+
+load_kill() {
+	[ -n "$LOAD_PID" ] || return 0
+	touch "$T/load.stop"
+	kill -TERM "$LOAD_PID" 2>/dev/null || true
+	wait "$LOAD_PID" 2>/dev/null || true
+	LOAD_PID=
+}
+
+stop_daemon() {
+	local pid
+	[ -n "$DAEMON_PID" ] || return 0
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		# Instances outlive stadiond on purpose: delete the app first.
+		api DELETE "/v2/apps$DEP_APP?force=true" >/dev/null 2>&1 || true
+		wait_until 60 no_deployments || say "deployments left at exit"
+		kill -TERM "$DAEMON_PID" 2>/dev/null || true
+		wait "$DAEMON_PID" 2>/dev/null || true
+	fi
+	# What is left of the process driver's instances: their own groups.
+	for pid in $(proc_pids); do
+		kill -KILL -- "-$pid" 2>/dev/null || true
+	done
+	DAEMON_PID=
+}
+
+cleanup() {
+	local rc=$?
+	set +e
+	load_kill
+	stop_daemon
+	if [ "$DOCKER_UP" = 1 ]; then
+		docker ps -aq --filter "label=stadion.app=$DEP_APP" | xargs -r docker rm -f >/dev/null 2>&1
+		docker_env_stop >/dev/null 2>&1
+	fi
+	if [ "${KEEP:-0}" = 1 ]; then say "kept $T"; else rm -rf "$T"; fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A block of free consecutive loopback ports for the instances.
+port_block() {
+	python3 - "$1" <<'EOF'
+import random, socket, sys
+n = int(sys.argv[1])
+def free(p):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+for _ in range(200):
+    base = random.randrange(20000, 60000 - n)
+    if all(free(p) for p in range(base, base + n)):
+        print(base, base + n - 1)
+        sys.exit(0)
+sys.exit(1)
+EOF
+}
+
+# start_daemon TTL
+start_daemon() {
+	local ttl=$1 lo hi endpoint
+	STATE=$T/ttl$ttl/state
+	mkdir -p "$STATE" "$T/ttl$ttl/zones"
+	DNS_PORT=$(python3 "$top/tests/system/free_port.py")
+	HTTP_PORT=$(python3 "$top/tests/system/free_port.py")
+	read -r lo hi < <(port_block $((N * 10))) || die "no block of free ports"
+	endpoint=unix://$T/no-docker.sock
+	[ "$DRIVER" = docker ] && endpoint=unix://$DOCKER_SOCK
+	"$STADIOND" -f --log-level notice --ttl "$ttl" \
+	    --state-dir "$STATE" --zones-dir "$T/ttl$ttl/zones" \
+	    --dns-listen "127.0.0.1:$DNS_PORT" --http-listen "127.0.0.1:$HTTP_PORT" \
+	    --port-range-min "$lo" --port-range-max "$hi" \
+	    --docker-endpoint "$endpoint" > "$T/ttl$ttl/stadiond.log" 2>&1 &
+	DAEMON_PID=$!
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/health" ||
+	    { cat "$T/ttl$ttl/stadiond.log" >&2; die "stadiond did not start"; }
+	say "ttl $ttl: stadiond on DNS 127.0.0.1:$DNS_PORT, HTTP $HTTP_PORT, instance ports $lo-$hi"
+}
+
+# ---------------------------------------------------------------- phases
+
+load_going() {
+	[ -s "$T/load.json" ] &&
+	    [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ok"])' "$T/load.json")" -gt 0 ]
+}
+
+ROLL='{"type":"RollingUpdate","maxSurge":"25%","maxUnavailable":"25%"}'
+NAIVE='{"minimumHealthCapacity":0,"maximumOverCapacity":0,"drainSeconds":0}'
+MHC0='{"minimumHealthCapacity":0,"maximumOverCapacity":0}'
+BROKEN_HC='{"gracePeriodSeconds":1,"maxConsecutiveFailures":1}'
+VER=0
+CUR=
+
+# phase TTL REP NAME: one measured phase under load; appends to results.
+phase() {
+	local ttl=$1 rep=$2 name=$3 mode=update want out rc=0
+	VER=$((VER + 1))
+	case $name in
+	roll) want=v$VER; dep_app "$want" "$ROLL" > "$T/body.json" ;;
+	naive) want=v$VER; dep_app "$want" "$NAIVE" > "$T/body.json" ;;
+	mhc0) want=v$VER; dep_app "$want" "$MHC0" > "$T/body.json" ;;
+	rollback)
+		mode=rollback
+		want=$CUR
+		dep_app "bad$VER" "$ROLL" "$BROKEN_HC" other.html > "$T/body.json"
+		;;
+	esac
+	rm -f "$T/load.stop" "$T/load.json"
+	python3 "$LOADLOOP" --dns "127.0.0.1:$DNS_PORT" --srv "$SRV" \
+	    --workers "$WORKERS" --stop-file "$T/load.stop" --duration 900 \
+	    --max-requests 10000000 --out "$T/load.json" > "$T/load.log" 2>&1 &
+	LOAD_PID=$!
+	wait_until 10 load_going || die "the load gets no answers: $(cat "$T/load.log")"
+	sleep "$LEAD"
+	out=$(python3 "$MEASURE" "$mode" "$HTTP_PORT" "$DNS_PORT" "$SRV" "$DEP_APP" "$N" \
+	    "$T/body.json" "$want" "$PHASE_TIMEOUT") || rc=$?
+	sleep "${TAIL:-$((ttl + 1))}"
+	touch "$T/load.stop"
+	wait "$LOAD_PID" || true
+	LOAD_PID=
+	[ -n "$out" ] || out='{}'
+	python3 - "$ttl" "$rep" "$name" "$rc" "$out" "$T/load.json" >> "$T/results.jsonl" <<'EOF'
+import json, sys
+ttl, rep, name, rc, out, load = sys.argv[1:7]
+r = json.loads(out)
+l = json.load(open(load))
+r.update(ttl=int(ttl), rep=int(rep), phase=name, rc=int(rc),
+         requests=l["requests"], failed=l["failed"], reasons=l["reasons"],
+         bodies=l["bodies"], load_s=l["duration"])
+print(json.dumps(r))
+EOF
+	[ "$rc" = 0 ] || {
+		say "ttl $ttl #$rep $name: FAILED: $out"
+		tail -n 30 "$T/ttl$ttl/stadiond.log" >&2
+		die "phase failed"
+	}
+	[ "$mode" = rollback ] || CUR=$want
+	say "ttl $ttl #$rep $name: $(tail -n 1 "$T/results.jsonl" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+s = "end %.0f ms" % r["end_ms"]
+if r["mode"] == "rollback":
+    s = "failed after %.0f ms, back after %.0f ms" % (r["end_ms"], r["back_ms"])
+print("%s; %d/%d requests failed %s" % (s, r["failed"], r["requests"], json.dumps(r["reasons"])))')"
+	# Settled: no deployment (the measure waited for its end).
+	wait_until 60 no_deployments || die "a deployment is left: $(api GET /v2/deployments)"
+}
+
+# ---------------------------------------------------------------- run
+
+if [ "$DRIVER" = docker ]; then
+	DOCKER_ENV_DIR=$T/denv
+	mkdir -p "$DOCKER_ENV_DIR"
+	# shellcheck source=tests/system/docker-env.sh
+	. "$top/tests/system/docker-env.sh"
+	DOCKER_UP=1
+	docker_env_engine || die "no Docker engine"
+	docker_env_image || die "no image $IMAGE"
+fi
+: > "$T/results.jsonl"
+for ttl in $TTLS; do
+	start_daemon "$ttl"
+	# The app, created by the first PUT (not recorded): all N of v0.
+	VER=0
+	CUR=v0
+	dep_app v0 "$ROLL" > "$T/body.json"
+	python3 "$MEASURE" update "$HTTP_PORT" "$DNS_PORT" "$SRV" "$DEP_APP" "$N" \
+	    "$T/body.json" v0 "$PHASE_TIMEOUT" > "$T/create.json" ||
+	    die "the app did not start: $(cat "$T/create.json")"
+	wait_until 60 no_deployments || die "a deployment is left"
+	for rep in $(seq 1 "$REPS"); do
+		for name in roll rollback naive mhc0; do
+			phase "$ttl" "$rep" "$name"
+		done
+	done
+	if grep -q 'ended: exited' "$T/ttl$ttl/stadiond.log"; then
+		echo "ttl $ttl: tasks ended on their own" >> "$T/notes"
+	fi
+	stop_daemon
+done
+
+# ---------------------------------------------------------------- report
+
+echo
+echo "rolling: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); command: ${ENVLINE}$CMDLINE"
+echo "$(nproc) CPUs, $(uname -r); stadion $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?');" \
+    "driver $DRIVER$( [ "$DOCKER_UP" = 1 ] && echo ", docker engine $(docker version -f '{{.Server.Version}}' 2>/dev/null)");" \
+    "load average at the start: $START_LOAD, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+others=$(pgrep -x stadiond | tr '\n' ' ' || true)
+[ -z "$others" ] || echo "NOTE: other stadiond running at the end (pids $others): figures may be skewed"
+python3 - "$T/results.jsonl" "$N" "$WORKERS" "$LEAD" "${TAIL:-TTL + 1}" <<'EOF'
+import json, statistics, sys
+R = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+n, workers, lead, tail = sys.argv[2:6]
+ttls = sorted({r["ttl"] for r in R})
+med = lambda v: statistics.median(v) if v else None
+
+def rows(ttl, phase):
+    return [r for r in R if r["ttl"] == ttl and r["phase"] == phase]
+
+def sec(v):
+    return "-" if v is None else "%.1f" % (v / 1000.0)
+
+def rng(vs):
+    return "%s-%s" % (sec(min(vs)), sec(max(vs))) if vs else "-"
+
+def ft(rs):
+    f = [r["failed"] for r in rs]
+    t = [r["requests"] for r in rs]
+    return "%s/%s" % ("%g" % med(f), "%g" % med(t)), sum(f), sum(t)
+
+def pct(f, t):
+    return "%.2f%%" % (100.0 * f / t) if t else "-"
+
+print("%s instances, %s load workers; load from %s s before the PUT to %s s after the end;"
+      % (n, workers, lead, tail))
+print("drain of a replaced instance = TTL + 1 s; times in s from the PUT, medians over reps (range)")
+print()
+print("%-4s %-9s %4s %14s %12s %16s %14s %9s  %s" % ("ttl", "phase", "reps", "end (s)", "range",
+      "failed/total med", "failed/total", "fail %", "reasons (all reps)"))
+for ttl in ttls:
+    for ph in ("roll", "rollback", "naive", "mhc0"):
+        rs = rows(ttl, ph)
+        if not rs:
+            continue
+        ends = [r["end_ms"] for r in rs if r.get("end_ms") is not None]
+        m, f, t = ft(rs)
+        reasons = {}
+        for r in rs:
+            for k, v in r["reasons"].items():
+                reasons[k] = reasons.get(k, 0) + v
+        print("%-4d %-9s %4d %14s %12s %16s %14s %9s  %s" % (ttl, ph, len(rs), sec(med(ends)), rng(ends),
+              m, "%d/%d" % (f, t), pct(f, t), json.dumps(reasons, sort_keys=True) if reasons else ""))
+print("end: roll, naive, mhc0: deployment_success; rollback: deployment_failed")
+print()
+print("rollback of a broken version (s from its PUT): (a) deployment_failed, (b) the old version back at")
+print("full strength (the rollback's deployment_success and %s SRV records all answering it)" % n)
+print("%-4s %4s %10s %12s %10s %12s %12s  %s" % ("ttl", "reps", "(a) med", "range", "(b) med", "range",
+      "DNS full", "target (b) < 60 s, aim < 10 s"))
+for ttl in ttls:
+    rs = rows(ttl, "rollback")
+    if not rs:
+        continue
+    a = [r["end_ms"] for r in rs]
+    b = [r["back_ms"] for r in rs]
+    d = [r["full_ms"] for r in rs]
+    mb = med(b)
+    print("%-4d %4d %10s %12s %10s %12s %12s  %s" % (ttl, len(rs), sec(med(a)), rng(a), sec(mb), rng(b),
+          sec(med(d)), "met, aim met" if max(b) < 10000 else ("met" if max(b) < 60000 else "NOT met")))
+print("DNS full: median, the first time after deployment_failed that all %s records answered the old version" % n)
+print()
+print("what the drain and the health gating buy (failed requests, all reps):")
+for ttl in ttls:
+    _, rf, rt = ft(rows(ttl, "roll"))
+    for ph in ("naive", "mhc0"):
+        rs = rows(ttl, ph)
+        if not rs:
+            continue
+        _, bf, bt = ft(rs)
+        rr, br = (rf / rt if rt else 0), (bf / bt if bt else 0)
+        ratio = ("%.0fx the rolling update's rate" % (br / rr)) if rr > 0 else \
+            ("rolling update: none failed")
+        print("  ttl %d: roll %d/%d (%s), %s %d/%d (%s): %s" % (ttl, rf, rt, pct(rf, rt), ph, bf, bt,
+              pct(bf, bt), ratio))
+print()
+print("targets:")
+for ttl in ttls:
+    _, rf, rt = ft(rows(ttl, "roll"))
+    _, bf, bt = ft(rows(ttl, "rollback"))
+    b = [r["back_ms"] for r in rows(ttl, "rollback")]
+    verdict = lambda f, t: "met (0 failed)" if f == 0 else \
+        ("within the 1%% allowed (%s)" % pct(f, t) if f <= 0.01 * t else "NOT met (%s)" % pct(f, t))
+    print("  ttl %d: rolling update 0 failed requests: %s; rollback under 60 s (aim 10 s): %s, "
+          "its failed requests: %s" % (ttl, verdict(rf, rt),
+          ("met" if b and max(b) < 60000 else "NOT met") + (", aim met" if b and max(b) < 10000 else ""),
+          verdict(bf, bt)))
+print()
+for ttl in ttls:
+    rs = rows(ttl, "roll")
+    if rs:
+        poll = [r["end_poll_ms"] - r["end_ms"] for r in rs if r.get("end_poll_ms") is not None]
+        print("ttl %d: roll: N of the new version in DNS at %s s (median); /v2/deployments showed the end %s ms "
+              "after the event (median); fewest SRV records during a roll: %d" % (ttl,
+              sec(med([r["full_ms"] for r in rs])), "%.0f" % med(poll) if poll else "-",
+              min(r["min_in_dns"] for r in rs)))
+EOF
+if [ -s "$T/notes" ]; then
+	echo
+	echo "NOTE:"
+	cat "$T/notes"
+fi
