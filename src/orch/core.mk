@@ -10,8 +10,10 @@ libstadion_a_SOURCES += \
 if HAVE_CMOCKA
 ORCH_FIXTURE = tests/unit/orch_fixture.c tests/unit/orch_fixture.h \
 	tests/unit/fake_ctr.c tests/unit/fake_ctr.h $(TESTLIB)
-check_PROGRAMS += tests/unit/test_orch tests/unit/test_orch_deploy
-TESTS += tests/unit/test_orch tests/unit/test_orch_deploy
+check_PROGRAMS += tests/unit/test_orch tests/unit/test_orch_deploy \
+	tests/unit/test_orch_strategy
+TESTS += tests/unit/test_orch tests/unit/test_orch_deploy \
+	tests/unit/test_orch_strategy
 tests_unit_test_orch_SOURCES = tests/unit/test_orch.c $(ORCH_FIXTURE)
 tests_unit_test_orch_LDADD = $(UNIT_LDADD)
 tests_unit_test_orch_CFLAGS = $(UNIT_CFLAGS)
@@ -19,4 +21,8 @@ tests_unit_test_orch_deploy_SOURCES = tests/unit/test_orch_deploy.c \
 	$(ORCH_FIXTURE)
 tests_unit_test_orch_deploy_LDADD = $(UNIT_LDADD)
 tests_unit_test_orch_deploy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_orch_strategy_SOURCES = tests/unit/test_orch_strategy.c \
+	$(ORCH_FIXTURE)
+tests_unit_test_orch_strategy_LDADD = $(UNIT_LDADD)
+tests_unit_test_orch_strategy_CFLAGS = $(UNIT_CFLAGS)
 endif

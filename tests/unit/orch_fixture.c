@@ -300,6 +300,36 @@ fx_deployments(struct fixture *f)
 	return n;
 }
 
+int
+fx_no_deployment(struct fixture *f)
+{
+	return fx_deployments(f) == 0;
+}
+
+int
+fx_new_answered_done(struct fixture *f)
+{
+	fx_answer(f, "new");
+	return fx_deployments(f) == 0;
+}
+
+int
+fx_pause(struct fixture *f, const char *id, int pause, json_t **view)
+{
+	struct orch_error e;
+	json_t *out = NULL;
+	int err;
+
+	memset(&e, 0, sizeof(e));
+	err = orch_deployment_pause(f->o, id, pause, &out, &e);
+	orch_error_clear(&e);
+	if (view)
+		*view = out;
+	else
+		json_decref(out);
+	return err;
+}
+
 json_t *
 fx_deployment(struct fixture *f, const char *id)
 {
@@ -424,6 +454,18 @@ fx_dep_num(struct fixture *f, const char *id, const char *key)
 	v = json_number_value(json_object_get(d, key));
 	json_decref(d);
 	return v;
+}
+
+void
+fx_assert_share(struct fixture *f, const char *id, unsigned pct, int n_new,
+    int n_old)
+{
+	unsigned w_new, w_old;
+
+	assert_int_equal(fx_served_cmd(f, id, "new", &w_new), n_new);
+	assert_int_equal(fx_served_cmd(f, id, "old", &w_old), n_old);
+	assert_true(w_new + w_old > 0);
+	assert_int_equal(w_new * 100, pct * (w_new + w_old));
 }
 
 static void

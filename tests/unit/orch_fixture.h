@@ -2,7 +2,8 @@
  * orch_fixture.h -- the orchestrator as the unit tests drive it: a real
  * LMDB store, registry and bus, a fake containerizer (fake_ctr.h) whose
  * world outlives any one orchestrator, and helpers that do what the API
- * and time would. Shared by test_orch.c and test_orch_deploy.c.
+ * and time would. Shared by test_orch.c, test_orch_deploy.c and
+ * test_orch_strategy.c.
  *
  * Helpers assert (cmocka) on what must not fail; those that return an
  * error code leave the judging to the test.
@@ -18,6 +19,21 @@
 #include "fake_ctr.h"
 
 #define FX_SOCKS_MAX 64
+
+/*
+ * A TCP check on PORT0 that passes only when the test answers there
+ * (fx_answer), never before; never kills. A member of an app definition.
+ */
+#define FX_HC "\"healthChecks\":[{\"protocol\":\"TCP\"," \
+    "\"intervalSeconds\":1,\"timeoutSeconds\":1," \
+    "\"gracePeriodSeconds\":300,\"maxConsecutiveFailures\":0}]"
+
+/*
+ * The daemon reads the clock a moment before the write whose commit the
+ * test times: a wait measured from that commit may come out a little
+ * short. A stop sent too early would come out short by the whole wait.
+ */
+#define FX_SLACK 0.05
 
 struct fixture;
 
@@ -57,6 +73,8 @@ extern uint16_t fx_port_min;
  */
 int fx_setup(void **state);
 int fx_teardown(void **state);
+/* The cmocka test fn on a fixture of its own. */
+#define FX_TEST(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 /*
  * A new orchestrator on the fixture's store (f->ttl its TTL), with a fresh
@@ -97,6 +115,19 @@ int fx_served_cmd(struct fixture *f, const char *id, const char *cmd,
 
 /* Deployments in progress. */
 size_t fx_deployments(struct fixture *f);
+/* Predicate for fx_run_until: no deployment in progress. */
+int fx_no_deployment(struct fixture *f);
+/*
+ * Predicate for fx_run_until: every task running cmd "new" (the config a
+ * deployment test deploys; "old" the one it replaces) answers its check
+ * (fx_answer); true once no deployment is in progress.
+ */
+int fx_new_answered_done(struct fixture *f);
+/*
+ * Pause (pause 1) or resume (0) deployment id; *view the deployment as
+ * the API answers, when asked (the caller's).
+ */
+int fx_pause(struct fixture *f, const char *id, int pause, json_t **view);
 /* The (only) deployment of app id as GET /v2/deployments shows it, or NULL. */
 json_t *fx_deployment(struct fixture *f, const char *id);
 /* Member key of app id's deployment: an integer, or 1/0 for a boolean. */
@@ -122,6 +153,13 @@ const char *fx_dep_str(struct fixture *f, const char *id, const char *key,
     char *out, size_t size);
 /* Number member key of app id's deployment, which must exist. */
 double fx_dep_num(struct fixture *f, const char *id, const char *key);
+
+/*
+ * Of app id's served instances, n_new run cmd "new" and n_old "old", and
+ * the new ones carry pct % of their SRV weight.
+ */
+void fx_assert_share(struct fixture *f, const char *id, unsigned pct,
+    int n_new, int n_old);
 
 /* What DNS showed of one app after a registry change. */
 struct fx_seen {
