@@ -38,16 +38,42 @@
 #   mhc0      Marathon's minimumHealthCapacity 0 as is
 #             ({"minimumHealthCapacity":0,"maximumOverCapacity":0}), which
 #             keeps stadion's drain: what the drain alone buys.
+#   hap-roll  roll, with the clients going through HAProxy (below).
+#   hap-naive naive, with the clients going through HAProxy: its own
+#             health checks (and retries) are what protect them.
+#
+# The comparison: HAProxy in front of the app as it is usually put in front
+# of Mesos-DNS or Consul apps, resolving the app's SRV name in stadion's DNS
+# itself (one haproxy per stadiond, in the foreground, config, stats socket
+# and log in the temp dir): a "resolvers" section on stadion's DNS port
+# (hold valid 1s, accepted_payload_size 8192; it asks every second,
+# "timeout resolve" 1s by default, and drops a server missing from the
+# answer at once, "hold obsolete" 0s; HAProxy 2.6 applies "hold valid" to
+# do-resolve actions only, and ignores the records' TTL), a
+# backend "app" of server-template web HAP_SLOTS (20) on the SRV name,
+# balance roundrobin, option httpchk GET /index.html, inter 1s fall 2
+# rise 1, retries 3 and option redispatch (marathon-lb's defaults;
+# HAP_REDISPATCH=0 leaves out the redispatch), and a frontend on a free
+# loopback port. That frontend is registered in stadion as the instance
+# "hap" of the service hap<pid> (PUT /v1/services/hap<pid>/instances/hap,
+# health "healthy"), so the same loadloop, given _hap<pid>._tcp SRV, finds
+# HAProxy through DNS and sends its requests through it. Before each
+# HAProxy phase HAProxy has N servers UP, the ports of the app's SRV
+# records (bench/rolling_hap.py ready); its counters (retries,
+# redispatches, connection errors, 5xx) are taken before and after.
 #
 # bench/rolling_measure.py sends each PUT and watches the events, the
-# deployments and DNS (every 50 ms). Prints a table of medians over REPS.
+# deployments and DNS (every 50 ms). Prints a table of medians over REPS,
+# then the HAProxy rows against the direct ones: failed requests and
+# request rates (loadloop gives no latency).
 #
 # Environment: STADIOND (default _build/default/src/stadiond), REPS (3),
 # N (10), TTLS ("1 5"), WORKERS (4), LEAD (1), TAIL (TTL + 1), PHASE_TIMEOUT
 # (seconds, 180), DRIVER (process, or docker: stadion-test/busybox through
-# tests/system/docker-env.sh), KEEP=1 keeps the temp dir (daemon logs, raw
-# results). Traffic goes to 127.0.0.1 only; every process, container and
-# daemon started is stopped on exit.
+# tests/system/docker-env.sh), HAPROXY (haproxy), HAP_SLOTS (20),
+# HAP_REDISPATCH (1), KEEP=1 keeps the temp dir (daemon and haproxy logs,
+# configs, raw results). Traffic goes to 127.0.0.1 only; every process,
+# container and daemon started is stopped on exit.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,17 +86,23 @@ LEAD=${LEAD:-1}
 TAIL=${TAIL:-}
 PHASE_TIMEOUT=${PHASE_TIMEOUT:-180}
 DRIVER=${DRIVER:-process}
+HAPROXY=${HAPROXY:-haproxy}
+HAP_SLOTS=${HAP_SLOTS:-20}
+HAP_REDISPATCH=${HAP_REDISPATCH:-1}
 CMDLINE="bench/rolling.sh${*:+ $*}"
-ENVLINE=$(env | grep -E '^(STADIOND|REPS|N|TTLS|WORKERS|LEAD|TAIL|PHASE_TIMEOUT|DRIVER)=' | sort | tr '\n' ' ' || true)
+ENVLINE=$(env | grep -E '^(STADIOND|REPS|N|TTLS|WORKERS|LEAD|TAIL|PHASE_TIMEOUT|DRIVER|HAPROXY|HAP_SLOTS|HAP_REDISPATCH)=' | sort | tr '\n' ' ' || true)
 
 START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 T=$(mktemp -d "${TMPDIR:-/tmp}/stadion-rolling.XXXXXX")
 RUN=$$
 MEASURE=$top/bench/rolling_measure.py
 LOADLOOP=$top/tests/system/loadloop.py
+HAPCTL=$top/bench/rolling_hap.py
 IMAGE=stadion-test/busybox:latest
 DAEMON_PID=
 LOAD_PID=
+HAP_PID=
+HAP_SOCK=
 HTTP_PORT=
 DNS_PORT=
 STATE=
@@ -80,7 +112,7 @@ say() { printf 'rolling: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 [ -x "$STADIOND" ] || die "no $STADIOND: build first (cd _build/default && make)"
-for c in curl python3 busybox; do
+for c in curl python3 busybox "$HAPROXY"; do
 	command -v "$c" >/dev/null || die "$c not found"
 done
 case $DRIVER in
@@ -95,6 +127,9 @@ DEP_N=$N
 DEP_IMAGE=
 [ "$DRIVER" = docker ] && DEP_IMAGE=$IMAGE
 SRV=_roll$RUN._tcp.marathon.mesos
+# The HAProxy frontend, as a /v1/services service.
+HAP_SVC=hap$RUN
+HAP_SRV=_$HAP_SVC._tcp.marathon.mesos
 # dep_app of the deployment tests (it only needs DEP_APP, DEP_N, DEP_IMAGE).
 # shellcheck source=tests/system/deploy-lib.sh
 . "$top/tests/system/deploy-lib.sh"
@@ -140,10 +175,19 @@ load_kill() {
 	LOAD_PID=
 }
 
+stop_haproxy() {
+	[ -n "$HAP_PID" ] || return 0
+	kill -TERM "$HAP_PID" 2>/dev/null || true
+	wait "$HAP_PID" 2>/dev/null || true
+	HAP_PID=
+}
+
 stop_daemon() {
 	local pid
+	stop_haproxy
 	[ -n "$DAEMON_PID" ] || return 0
 	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		api DELETE "/v1/services/$HAP_SVC" >/dev/null 2>&1 || true
 		# Instances outlive stadiond on purpose: delete the app first.
 		api DELETE "/v2/apps$DEP_APP?force=true" >/dev/null 2>&1 || true
 		wait_until 60 no_deployments || say "deployments left at exit"
@@ -217,6 +261,52 @@ start_daemon() {
 	say "ttl $ttl: stadiond on DNS 127.0.0.1:$DNS_PORT, HTTP $HTTP_PORT, instance ports $lo-$hi"
 }
 
+hap_ready() {
+	python3 "$HAPCTL" ready "$HAP_SOCK" "$DNS_PORT" "$SRV" "$N" 2> "$T/hap.ready"
+}
+
+# start_haproxy TTL: haproxy in front of the app, resolving its SRV name in
+# stadion's DNS, registered in stadion as the service HAP_SVC.
+start_haproxy() {
+	local ttl=$1 dir=$T/ttl$1 port redispatch=
+	port=$(python3 "$top/tests/system/free_port.py")
+	HAP_SOCK=$dir/haproxy.sock
+	[ "$HAP_REDISPATCH" = 1 ] && redispatch='    option redispatch'
+	cat > "$dir/haproxy.cfg" <<EOF
+global
+    stats socket $HAP_SOCK mode 600 level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+    retries 3
+$redispatch
+resolvers stadion
+    nameserver s1 127.0.0.1:$DNS_PORT
+    hold valid 1s
+    accepted_payload_size 8192
+backend app
+    balance roundrobin
+    option httpchk GET /index.html
+    default-server inter 1s fall 2 rise 1 check
+    server-template web $HAP_SLOTS $SRV resolvers stadion resolve-prefer ipv4 init-addr none
+frontend f
+    bind 127.0.0.1:$port
+    default_backend app
+EOF
+	"$HAPROXY" -c -q -f "$dir/haproxy.cfg" > "$dir/haproxy.log" 2>&1 ||
+	    { cat "$dir/haproxy.log" >&2; die "haproxy -c: $dir/haproxy.cfg is not valid"; }
+	"$HAPROXY" -db -f "$dir/haproxy.cfg" >> "$dir/haproxy.log" 2>&1 &
+	HAP_PID=$!
+	api PUT "/v1/services/$HAP_SVC/instances/hap" \
+	    '{"address":"127.0.0.1","ports":[{"port":'"$port"',"name":"http","protocol":"tcp"}],"health":"healthy"}' \
+	    > "$T/hap.reg" || die "registering $HAP_SVC: $(cat "$T/hap.reg")"
+	wait_until 30 hap_ready ||
+	    { cat "$dir/haproxy.log" >&2; die "haproxy has not the $N servers: $(cat "$T/hap.ready")"; }
+	say "ttl $ttl: haproxy (pid $HAP_PID) on 127.0.0.1:$port, $HAP_SRV in DNS"
+}
+
 # ---------------------------------------------------------------- phases
 
 load_going() {
@@ -233,11 +323,12 @@ CUR=
 
 # phase TTL REP NAME: one measured phase under load; appends to results.
 phase() {
-	local ttl=$1 rep=$2 name=$3 mode=update want out rc=0
+	local ttl=$1 rep=$2 name=$3 mode=update want out rc=0 srv=$SRV
+	local hap_before='{}' hap_after='{}'
 	VER=$((VER + 1))
 	case $name in
-	roll) want=v$VER; dep_app "$want" "$ROLL" > "$T/body.json" ;;
-	naive) want=v$VER; dep_app "$want" "$NAIVE" > "$T/body.json" ;;
+	roll | hap-roll) want=v$VER; dep_app "$want" "$ROLL" > "$T/body.json" ;;
+	naive | hap-naive) want=v$VER; dep_app "$want" "$NAIVE" > "$T/body.json" ;;
 	mhc0) want=v$VER; dep_app "$want" "$MHC0" > "$T/body.json" ;;
 	rollback)
 		mode=rollback
@@ -245,8 +336,16 @@ phase() {
 		dep_app "bad$VER" "$ROLL" "$BROKEN_HC" other.html > "$T/body.json"
 		;;
 	esac
+	case $name in
+	hap-*)
+		srv=$HAP_SRV
+		# HAProxy has all of the app's instances, healthy, before.
+		wait_until 30 hap_ready || die "haproxy has not the $N servers: $(cat "$T/hap.ready")"
+		hap_before=$(python3 "$HAPCTL" counters "$HAP_SOCK")
+		;;
+	esac
 	rm -f "$T/load.stop" "$T/load.json"
-	python3 "$LOADLOOP" --dns "127.0.0.1:$DNS_PORT" --srv "$SRV" \
+	python3 "$LOADLOOP" --dns "127.0.0.1:$DNS_PORT" --srv "$srv" \
 	    --workers "$WORKERS" --stop-file "$T/load.stop" --duration 900 \
 	    --max-requests 10000000 --out "$T/load.json" > "$T/load.log" 2>&1 &
 	LOAD_PID=$!
@@ -258,15 +357,20 @@ phase() {
 	touch "$T/load.stop"
 	wait "$LOAD_PID" || true
 	LOAD_PID=
+	[ "$srv" = "$SRV" ] || hap_after=$(python3 "$HAPCTL" counters "$HAP_SOCK")
 	[ -n "$out" ] || out='{}'
-	python3 - "$ttl" "$rep" "$name" "$rc" "$out" "$T/load.json" >> "$T/results.jsonl" <<'EOF'
+	python3 - "$ttl" "$rep" "$name" "$rc" "$out" "$T/load.json" "$hap_before" "$hap_after" \
+	    >> "$T/results.jsonl" <<'EOF'
 import json, sys
-ttl, rep, name, rc, out, load = sys.argv[1:7]
+ttl, rep, name, rc, out, load, before, after = sys.argv[1:9]
 r = json.loads(out)
 l = json.load(open(load))
 r.update(ttl=int(ttl), rep=int(rep), phase=name, rc=int(rc),
          requests=l["requests"], failed=l["failed"], reasons=l["reasons"],
          bodies=l["bodies"], load_s=l["duration"])
+before, after = json.loads(before), json.loads(after)
+if after:
+    r["hap"] = {k: after[k] - before.get(k, 0) for k in after}
 print(json.dumps(r))
 EOF
 	[ "$rc" = 0 ] || {
@@ -308,14 +412,16 @@ for ttl in $TTLS; do
 	    "$T/body.json" v0 "$PHASE_TIMEOUT" > "$T/create.json" ||
 	    die "the app did not start: $(cat "$T/create.json")"
 	wait_until 60 no_deployments || die "a deployment is left"
+	start_haproxy "$ttl"
 	for rep in $(seq 1 "$REPS"); do
-		for name in roll rollback naive mhc0; do
+		for name in roll rollback naive mhc0 hap-roll hap-naive; do
 			phase "$ttl" "$rep" "$name"
 		done
 	done
 	if grep -q 'ended: exited' "$T/ttl$ttl/stadiond.log"; then
 		echo "ttl $ttl: tasks ended on their own" >> "$T/notes"
 	fi
+	kill -0 "$HAP_PID" 2>/dev/null || echo "ttl $ttl: haproxy exited during the run" >> "$T/notes"
 	stop_daemon
 done
 
@@ -325,6 +431,7 @@ echo
 echo "rolling: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); command: ${ENVLINE}$CMDLINE"
 echo "$(nproc) CPUs, $(uname -r); stadion $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?');" \
     "driver $DRIVER$( [ "$DOCKER_UP" = 1 ] && echo ", docker engine $(docker version -f '{{.Server.Version}}' 2>/dev/null)");" \
+    "$("$HAPROXY" -v | head -n 1 | cut -d' ' -f1-3) (redispatch $HAP_REDISPATCH);" \
     "load average at the start: $START_LOAD, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 others=$(pgrep -x stadiond | tr '\n' ' ' || true)
 [ -z "$others" ] || echo "NOTE: other stadiond running at the end (pids $others): figures may be skewed"
@@ -356,10 +463,15 @@ print("%s instances, %s load workers; load from %s s before the PUT to %s s afte
       % (n, workers, lead, tail))
 print("drain of a replaced instance = TTL + 1 s; times in s from the PUT, medians over reps (range)")
 print()
-print("%-4s %-9s %4s %14s %12s %16s %14s %9s  %s" % ("ttl", "phase", "reps", "end (s)", "range",
-      "failed/total med", "failed/total", "fail %", "reasons (all reps)"))
+def rate(rs, ok=False):
+    """requests (ok: answered requests) per second of load, all reps"""
+    s = sum(r["load_s"] for r in rs)
+    return sum(r["requests"] - (r["failed"] if ok else 0) for r in rs) / s if s else 0.0
+
+print("%-4s %-9s %4s %8s %9s %16s %14s %7s %6s  %s" % ("ttl", "phase", "reps", "end (s)", "range",
+      "failed/total med", "failed/total", "fail %", "req/s", "reasons (all reps)"))
 for ttl in ttls:
-    for ph in ("roll", "rollback", "naive", "mhc0"):
+    for ph in ("roll", "rollback", "naive", "mhc0", "hap-roll", "hap-naive"):
         rs = rows(ttl, ph)
         if not rs:
             continue
@@ -369,9 +481,11 @@ for ttl in ttls:
         for r in rs:
             for k, v in r["reasons"].items():
                 reasons[k] = reasons.get(k, 0) + v
-        print("%-4d %-9s %4d %14s %12s %16s %14s %9s  %s" % (ttl, ph, len(rs), sec(med(ends)), rng(ends),
-              m, "%d/%d" % (f, t), pct(f, t), json.dumps(reasons, sort_keys=True) if reasons else ""))
-print("end: roll, naive, mhc0: deployment_success; rollback: deployment_failed")
+        print("%-4d %-9s %4d %8s %9s %16s %14s %7s %6.0f  %s" % (ttl, ph, len(rs), sec(med(ends)), rng(ends),
+              m, "%d/%d" % (f, t), pct(f, t), rate(rs),
+              json.dumps(reasons, sort_keys=True) if reasons else ""))
+print("end: roll, naive, mhc0, hap-*: deployment_success; rollback: deployment_failed;"
+      " req/s: all reps' requests over their load time")
 print()
 print("rollback of a broken version (s from its PUT): (a) deployment_failed, (b) the old version back at")
 print("full strength (the rollback's deployment_success and %s SRV records all answering it)" % n)
@@ -402,6 +516,38 @@ for ttl in ttls:
             ("rolling update: none failed")
         print("  ttl %d: roll %d/%d (%s), %s %d/%d (%s): %s" % (ttl, rf, rt, pct(rf, rt), ph, bf, bt,
               pct(bf, bt), ratio))
+print()
+print("the same updates with the clients through HAProxy (resolving the SRV records itself, health checks")
+print("inter 1s fall 2 rise 1) against the clients on stadion's DNS directly (all reps):")
+print("%-4s %-6s %-7s %14s %7s %6s %6s   %-16s %-8s %-8s  %s" % ("ttl", "update", "clients", "failed/total",
+      "fail %", "req/s", "ok/s", "failed hap/direct", "req/s", "ok/s", "HAProxy: retries redisp conn-err 5xx"))
+for ttl in ttls:
+    for ph in ("roll", "naive"):
+        d, h = rows(ttl, ph), rows(ttl, "hap-" + ph)
+        if not d or not h:
+            continue
+        _, df, dt = ft(d)
+        _, hf, ht = ft(h)
+        dr, hr = (df / dt if dt else 0), (hf / ht if ht else 0)
+        if dr > 0:
+            fr = "%.2fx" % (hr / dr)
+        else:
+            fr = "both none" if hr == 0 else "direct none"
+        c = {}
+        for r in h:
+            for k, v in r.get("hap", {}).items():
+                c[k] = c.get(k, 0) + v
+        for who, rs, f, t in (("direct", d, df, dt), ("haproxy", h, hf, ht)):
+            line = "%-4d %-6s %-7s %14s %7s %6.0f %6.0f" % (ttl, ph, who, "%d/%d" % (f, t), pct(f, t),
+                                                          rate(rs), rate(rs, True))
+            if who == "haproxy":
+                line += "   %-16s %-8s %-8s  %d %d %d %d" % (fr, "%.2fx" % (rate(h) / rate(d)),
+                    "%.2fx" % (rate(h, True) / rate(d, True)), c.get("wretr", 0), c.get("wredis", 0),
+                    c.get("econ", 0), c.get("fe_5xx", 0))
+            print(line)
+print("failed hap/direct: the failure rates' ratio; req/s, ok/s: HAProxy's rate over the direct one (ok/s: answered")
+print("requests); HAProxy's counters over the phases: retries, redispatches, connection errors to the servers,")
+print("5xx answers to the clients. loadloop measures no latency: the rates are what it shows of HAProxy's hop")
 print()
 print("targets:")
 for ttl in ttls:
