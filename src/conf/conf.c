@@ -17,9 +17,15 @@
 #include <jansson.h>
 
 #include "conf/conf.h"
+#include "dns/forward.h"
+#include "util/acl.h"
 #include "util/error.h"
 
 #define CONF_TTL_MAX 2147483647u	/* RFC 2181 section 8 */
+
+/* Loopback and the private ranges container networks use. */
+#define CONF_PRIVATE_NETS "127.0.0.0/8 ::1/128 10.0.0.0/8 172.16.0.0/12 " \
+	"192.168.0.0/16 fc00::/7"
 
 /* The key is the field's name, so each option is written down once. */
 #define CONF_OPT(field, flag, sh, type, min, max, def, help) \
@@ -97,6 +103,30 @@ static const struct conf_option conf_table[] = {
 	CONF_OPT(events_max_buffer, "events-max-buffer", 0, CONF_UINT, 4096,
 	    1073741824, "1048576",
 	    "octets a /v2/events reader may lag behind before it is dropped"),
+	CONF_OPT(forwarder, "forwarder", 0, CONF_STRING_LIST, 0, 0, NULL,
+	    "upstream resolver, ADDR or ADDR:PORT, for names outside the "
+	    "zones; may be repeated (default: those of resolv_conf)"),
+	CONF_OPT(resolv_conf, "resolv-conf", 0, CONF_STRING, 0, 0,
+	    "/etc/resolv.conf",
+	    "file whose nameservers are the upstreams when none is given"),
+	CONF_OPT(forward_timeout, "forward-timeout", 0, CONF_UINT, 10, 30000,
+	    "1500", "milliseconds an upstream resolver has to answer"),
+	CONF_OPT(recursion_allow, "recursion-allow", 0, CONF_STRING_LIST, 0, 0,
+	    CONF_PRIVATE_NETS,
+	    "client network (NET/BITS, any, none) whose queries outside the "
+	    "zones are forwarded; may be repeated"),
+	CONF_OPT(cache_size, "cache-size", 0, CONF_UINT, 0, 1073741824,
+	    "4194304", "octets of forwarded answers cached, 0 for none"),
+	CONF_OPT(rrl_responses_per_second, "rrl-responses-per-second", 0,
+	    CONF_UINT, 0, 1000000, "100",
+	    "UDP answers per second to one client /24 or /56, 0 for no limit"),
+	CONF_OPT(rrl_slip, "rrl-slip", 0, CONF_UINT, 0, 10, "2",
+	    "of the answers over the rate, every Nth is sent truncated, "
+	    "the others dropped; 0 drops all"),
+	CONF_OPT(rrl_exempt, "rrl-exempt", 0, CONF_STRING_LIST, 0, 0,
+	    CONF_PRIVATE_NETS,
+	    "client network (NET/BITS, any, none) not rate limited; "
+	    "may be repeated"),
 };
 
 #define CONF_NOPTS (sizeof(conf_table) / sizeof(conf_table[0]))
@@ -110,6 +140,15 @@ _Static_assert(offsetof(struct conf, n_dns_listen) ==
     "a list's count must follow its array");
 _Static_assert(offsetof(struct conf, n_alert_webhook) ==
     offsetof(struct conf, alert_webhook) + sizeof(char **),
+    "a list's count must follow its array");
+_Static_assert(offsetof(struct conf, n_forwarder) ==
+    offsetof(struct conf, forwarder) + sizeof(char **),
+    "a list's count must follow its array");
+_Static_assert(offsetof(struct conf, n_recursion_allow) ==
+    offsetof(struct conf, recursion_allow) + sizeof(char **),
+    "a list's count must follow its array");
+_Static_assert(offsetof(struct conf, n_rrl_exempt) ==
+    offsetof(struct conf, rrl_exempt) + sizeof(char **),
     "a list's count must follow its array");
 
 /* Flags that steer the program rather than set an option. */
@@ -323,6 +362,28 @@ conf_set_json(struct conf *c, const struct conf_option *o, json_t *val)
 	return ST_EINVAL;
 }
 
+/* A list's default: its items, separated by spaces. */
+static int
+conf_list_default(struct conf *c, const struct conf_option *o)
+{
+	char item[64];
+	size_t len;
+	int rc;
+
+	for (const char *s = o->def; *s != '\0'; s += len) {
+		s += strspn(s, " ");
+		if ((len = strcspn(s, " ")) == 0)
+			break;
+		if (len >= sizeof(item))
+			return ST_EINVAL;
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if ((rc = conf_list_add(c, o, item)) != ST_OK)
+			return rc;
+	}
+	return ST_OK;
+}
+
 int
 conf_init(struct conf *c)
 {
@@ -333,7 +394,9 @@ conf_init(struct conf *c)
 
 		if (o->def == NULL)
 			continue;
-		if ((rc = conf_set_text(c, o, o->def)) != ST_OK) {
+		rc = o->type == CONF_STRING_LIST ? conf_list_default(c, o) :
+		    conf_set_text(c, o, o->def);
+		if (rc != ST_OK) {
 			conf_deinit(c);
 			return rc;
 		}
@@ -782,6 +845,14 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 		{ "soa_mname", c->soa_mname, 1 },	/* NULL: derived */
 		{ "soa_rname", c->soa_rname, 1 },
 	};
+	const struct {
+		const char *key;
+		char *const *items;
+		size_t n;
+	} acls[] = {
+		{ "recursion_allow", c->recursion_allow, c->n_recursion_allow },
+		{ "rrl_exempt", c->rrl_exempt, c->n_rrl_exempt },
+	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (names[i].val != NULL &&
@@ -823,6 +894,28 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 	if ((c->docker_tls_cert == NULL) != (c->docker_tls_key == NULL))
 		return conf_err(err, errlen, "key 'docker_tls_cert': needs "
 		    "docker_tls_key, and the other way round");
+	if (c->n_forwarder > DNS_FWD_UPSTREAMS_MAX)
+		return conf_err(err, errlen, "key 'forwarder': more than %d "
+		    "upstreams", DNS_FWD_UPSTREAMS_MAX);
+	for (size_t i = 0; i < c->n_forwarder; i++) {
+		if (!conf_ip_ok(c->forwarder[i]) &&
+		    !conf_addr_port_ok(c->forwarder[i]))
+			return conf_err(err, errlen, "key 'forwarder': '%s' is "
+			    "not ADDR or ADDR:PORT", c->forwarder[i]);
+	}
+	for (size_t i = 0; i < sizeof(acls) / sizeof(acls[0]); i++) {
+		struct acl a;
+		size_t bad = 0;
+		int rc = acl_init(&a, acls[i].items, acls[i].n, &bad);
+
+		if (rc == ST_EINVAL)
+			return conf_err(err, errlen, "key '%s': '%s' is not "
+			    "NET/BITS, ADDR, any or none", acls[i].key,
+			    acls[i].items[bad]);
+		if (rc != ST_OK)
+			return rc;
+		acl_deinit(&a);
+	}
 	if (c->address != NULL && !conf_ip_ok(c->address))
 		return conf_err(err, errlen,
 		    "key 'address': '%s' is not an IPv4 or IPv6 address",

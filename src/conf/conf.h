@@ -43,6 +43,17 @@ struct conf {
 	char **alert_webhook;	/* URLs stadion's alerts are POSTed to */
 	size_t n_alert_webhook;
 	uint32_t events_max_buffer;	/* octets a slow /v2/events reader may lag */
+	char **forwarder;	/* "ADDR[:PORT]"; none: resolv_conf's */
+	size_t n_forwarder;
+	char *resolv_conf;
+	uint32_t forward_timeout;	/* milliseconds per upstream */
+	char **recursion_allow;	/* "NET/BITS", "any", "none" */
+	size_t n_recursion_allow;
+	uint32_t cache_size;	/* octets, 0: no cache */
+	uint32_t rrl_responses_per_second;	/* 0: no rate limit */
+	uint32_t rrl_slip;
+	char **rrl_exempt;
+	size_t n_rrl_exempt;
 };
 
 enum conf_type {
@@ -60,7 +71,8 @@ struct conf_option {
 	char short_flag;	/* e.g. 'f', 0 if none */
 	enum conf_type type;
 	uint64_t min, max;	/* CONF_UINT range */
-	const char *def;	/* default, as text, for the help and man page */
+	const char *def;	/* default, as text, for the help and man page;
+				   a list's items separated by spaces */
 	const char *help;
 	size_t offset;		/* into struct conf */
 };

@@ -1,5 +1,7 @@
 /*
- * server.c -- DNS worker threads: UDP in batches, TCP per RFC 7766.
+ * server.c -- DNS worker threads: UDP in batches, TCP per RFC 7766; names
+ * outside the zones handed to the forwarder, UDP answers to the rate
+ * limiter.
  */
 #include "config.h"
 
@@ -19,8 +21,13 @@
 
 #include "conf/conf.h"
 #include "dns/answer.h"
+#include "dns/cache.h"
+#include "dns/forward.h"
+#include "dns/rrl.h"
 #include "dns/server.h"
+#include "util/acl.h"
 #include "util/addr.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -35,6 +42,8 @@ struct tcp_conn {
 	struct bufferevent *bev;
 	struct dns_worker *w;
 	struct tcp_conn *prev, *next;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
 };
 
 struct dns_worker {
@@ -44,6 +53,7 @@ struct dns_worker {
 	int started;
 	struct event_base *base;
 	struct dns_answer_ctx *actx;
+	struct dns_fwd *fwd;		/* NULL: nothing is forwarded */
 	struct event **udp_ev;
 	int *udp_fd;
 	struct evconnlistener **tcp;
@@ -65,7 +75,55 @@ struct dns_server {
 	socklen_t *addrlens;
 	struct timeval idle;
 	unsigned max_clients;
+	struct acl recursion;		/* clients we resolve for */
+	struct acl rrl_exempt;
+	struct dns_rrl *rrl;		/* NULL: off */
+	struct dns_cache *cache;	/* NULL: off */
+	struct dns_fwd_upstream up[DNS_FWD_UPSTREAMS_MAX];
+	struct dns_fwd_conf fwd;	/* nup 0: no forwarding */
 };
+
+/*
+ * The answer to the query in q (qlen octets) from peer into resp: out of
+ * the zones, or the forwarder's (0 if it comes later), or cut by the rate
+ * limiter (0 to drop it). Returns the length to send.
+ */
+static ssize_t
+server_answer(struct dns_worker *w, int fd, const uint8_t *q, size_t qlen,
+    const struct sockaddr_storage *peer, socklen_t peerlen, void *owner,
+    uint8_t *resp, size_t respcap)
+{
+	struct dns_server *srv = w->srv;
+	struct dns_answer_info info;
+	struct dns_fwd_client cl;
+	ssize_t len;
+	int tcp = owner != NULL;
+
+	len = dns_answer_query(w->actx, q, qlen, resp, respcap, tcp, &info);
+	if (len > 0 && info.outside && w->fwd != NULL &&
+	    acl_match(&srv->recursion, (const struct sockaddr *)peer)) {
+		cl.owner = owner;
+		cl.fd = fd;
+		memcpy(&cl.addr, peer, peerlen);
+		cl.addrlen = peerlen;
+		cl.tcp = tcp;
+		return dns_fwd_query(w->fwd, &info.q, &cl, resp, respcap);
+	}
+	/* TCP needs a handshake, which a forged address cannot make. */
+	if (len <= 0 || tcp || srv->rrl == NULL ||
+	    acl_match(&srv->rrl_exempt, (const struct sockaddr *)peer))
+		return len;
+	switch (dns_rrl_check(srv->rrl, (const struct sockaddr *)peer,
+	    clock_mono())) {
+	case DNS_RRL_SEND:
+		return len;
+	case DNS_RRL_SLIP:
+		return (ssize_t)dns_rrl_truncate(resp, (size_t)len);
+	case DNS_RRL_DROP:
+		break;
+	}
+	return 0;
+}
 
 static void
 udp_read(evutil_socket_t fd, short what, void *arg)
@@ -91,8 +149,10 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	if (dns_answer_begin(w->actx) != ST_OK)
 		return;
 	for (int i = 0; i < n; i++) {
-		ssize_t len = dns_answer(w->actx, w->qbuf[i], w->msgs[i].msg_len,
-		    w->rbuf[nout], UDP_RESP_MAX, 0);
+		ssize_t len = server_answer(w, fd, w->qbuf[i],
+		    w->msgs[i].msg_len, &w->peers[i],
+		    w->msgs[i].msg_hdr.msg_namelen, NULL, w->rbuf[nout],
+		    UDP_RESP_MAX);
 
 		if (len <= 0)
 			continue;
@@ -131,6 +191,8 @@ tcp_close(struct tcp_conn *tc)
 		w->conns = tc->next;
 	if (tc->next)
 		tc->next->prev = tc->prev;
+	if (w->fwd)
+		dns_fwd_cancel(w->fwd, tc);
 	bufferevent_free(tc->bev);
 	free(tc);
 	w->nclients--;
@@ -162,8 +224,8 @@ tcp_read(struct bufferevent *bev, void *arg)
 				break;
 			begun = 1;
 		}
-		rlen = dns_answer(w->actx, w->tcpq, mlen, w->tcpbuf + 2,
-		    TCP_MSG_MAX, 1);
+		rlen = server_answer(w, -1, w->tcpq, mlen, &tc->peer,
+		    tc->peerlen, tc, w->tcpbuf + 2, TCP_MSG_MAX);
 		if (rlen <= 0)
 			continue;
 		w->tcpbuf[0] = (uint8_t)(rlen >> 8);
@@ -212,6 +274,8 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	tc->w = w;
+	memcpy(&tc->peer, sa, (size_t)salen);
+	tc->peerlen = (socklen_t)salen;
 	tc->next = w->conns;
 	if (w->conns)
 		w->conns->prev = tc;
@@ -220,6 +284,28 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_setcb(tc->bev, tcp_read, tcp_write, tcp_event, tc);
 	bufferevent_set_timeouts(tc->bev, &w->srv->idle, &w->srv->idle);
 	bufferevent_enable(tc->bev, EV_READ | EV_WRITE);
+}
+
+/* A forwarded answer is ready: to the UDP client, or onto its connection. */
+static void
+server_fwd_reply(void *arg, const struct dns_fwd_client *cl,
+    const uint8_t *msg, size_t len)
+{
+	struct tcp_conn *tc = cl->owner;
+	uint8_t lenb[2];
+
+	if (!cl->tcp) {
+		/* A full send buffer drops it, as UDP may. */
+		if (sendto(cl->fd, msg, len, MSG_DONTWAIT,
+		    (const struct sockaddr *)&cl->addr, cl->addrlen) == -1)
+			log_debug("dns: sendto failed (%s)", strerror(errno));
+		return;
+	}
+	lenb[0] = (uint8_t)(len >> 8);
+	lenb[1] = (uint8_t)len;
+	if (evbuffer_add(bufferevent_get_output(tc->bev), lenb, 2) != 0 ||
+	    evbuffer_add(bufferevent_get_output(tc->bev), msg, len) != 0)
+		log_debug("dns: no memory for a forwarded answer over TCP");
 }
 
 static int
@@ -260,6 +346,9 @@ worker_init(struct dns_server *srv, struct dns_worker *w, struct store *st,
 		return ST_ENOMEM;
 	if ((err = dns_answer_ctx_new(st, ac, &w->actx)) != ST_OK)
 		return err;
+	if (srv->fwd.nup > 0 && (err = dns_fwd_new(w->base, &srv->fwd,
+	    srv->cache, server_fwd_reply, w, &w->fwd)) != ST_OK)
+		return err;
 	w->udp_ev = calloc(srv->naddrs, sizeof(*w->udp_ev));
 	w->udp_fd = calloc(srv->naddrs, sizeof(*w->udp_fd));
 	w->tcp = calloc(srv->naddrs, sizeof(*w->tcp));
@@ -295,6 +384,9 @@ worker_init(struct dns_server *srv, struct dns_worker *w, struct store *st,
 static void
 worker_deinit(struct dns_server *srv, struct dns_worker *w)
 {
+	/* Before the sockets its pending queries would answer on. */
+	dns_fwd_free(w->fwd);
+	w->fwd = NULL;
 	for (size_t i = 0; i < srv->naddrs; i++) {
 		if (w->udp_ev && w->udp_ev[i])
 			event_free(w->udp_ev[i]);
@@ -311,6 +403,84 @@ worker_deinit(struct dns_server *srv, struct dns_worker *w)
 	dns_answer_ctx_free(w->actx);
 	if (w->base)
 		event_base_free(w->base);
+}
+
+/* The upstreams: from the configuration, else from resolv.conf. */
+static int
+server_upstreams(struct dns_server *srv, const struct conf *c)
+{
+	struct dns_fwd_upstream up[DNS_FWD_UPSTREAMS_MAX];
+	size_t n = 0;
+	char text[64];
+	int err;
+
+	if (c->n_forwarder > DNS_FWD_UPSTREAMS_MAX) {
+		log_errx("dns: more than %d forwarders", DNS_FWD_UPSTREAMS_MAX);
+		return ST_EINVAL;
+	}
+	for (size_t i = 0; i < c->n_forwarder; i++) {
+		if (dns_fwd_upstream_parse(c->forwarder[i], &up[n++]) != ST_OK) {
+			log_errx("dns: bad forwarder '%s'", c->forwarder[i]);
+			return ST_EINVAL;
+		}
+	}
+	if (c->n_forwarder == 0 && (err = dns_fwd_resolv_conf(c->resolv_conf,
+	    up, DNS_FWD_UPSTREAMS_MAX, &n)) != ST_OK) {
+		log_warn("dns: cannot read %s", c->resolv_conf);
+		return err;
+	}
+	for (size_t i = 0; i < n; i++) {
+		dns_fwd_upstream_text(&up[i], text, sizeof(text));
+		if (dns_fwd_upstream_is_own(&up[i], srv->addrs, srv->naddrs)) {
+			log_notice("dns: upstream %s is stadiond itself, not "
+			    "used (a forwarding loop)", text);
+			continue;
+		}
+		log_info("dns: upstream resolver %s", text);
+		srv->up[srv->fwd.nup++] = up[i];
+	}
+	if (srv->fwd.nup == 0)
+		log_notice("dns: no upstream resolver (%s): names outside the "
+		    "zones are refused", c->n_forwarder ? "forwarder" :
+		    c->resolv_conf);
+	return ST_OK;
+}
+
+/* Recursion for some clients, the cache, rate limiting. */
+static int
+server_policy(struct dns_server *srv, const struct conf *c)
+{
+	size_t bad = 0;
+	int err;
+
+	if ((err = acl_init(&srv->recursion, c->recursion_allow,
+	    c->n_recursion_allow, &bad)) != ST_OK) {
+		log_errx("dns: bad recursion_allow '%s'",
+		    c->recursion_allow[bad]);
+		return err;
+	}
+	if ((err = acl_init(&srv->rrl_exempt, c->rrl_exempt, c->n_rrl_exempt,
+	    &bad)) != ST_OK) {
+		log_errx("dns: bad rrl_exempt '%s'", c->rrl_exempt[bad]);
+		return err;
+	}
+	if (c->rrl_responses_per_second > 0 && (err = dns_rrl_new(
+	    c->rrl_responses_per_second, c->rrl_slip, &srv->rrl)) != ST_OK)
+		return err;
+	if (srv->recursion.n == 0) {
+		log_info("dns: recursion_allow is empty: names outside the "
+		    "zones are refused");
+		return ST_OK;
+	}
+	if ((err = server_upstreams(srv, c)) != ST_OK || srv->fwd.nup == 0)
+		return err;
+	if (c->cache_size > 0 &&
+	    (err = dns_cache_new(c->cache_size, &srv->cache)) != ST_OK)
+		return err;
+	srv->fwd.up = srv->up;
+	srv->fwd.timeout_ms = c->forward_timeout;
+	srv->fwd.edns_udp_size = (uint16_t)c->edns_udp_size;
+	return ST_OK;
 }
 
 int
@@ -342,6 +512,8 @@ dns_server_new(struct store *st, const struct conf *c, struct dns_server **out)
 			goto fail;
 		}
 	}
+	if ((err = server_policy(srv, c)) != ST_OK)
+		goto fail;
 	srv->idle.tv_sec = c->tcp_idle_timeout;
 	srv->max_clients = c->tcp_max_clients;
 	cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -401,5 +573,9 @@ dns_server_free(struct dns_server *srv)
 	free(srv->w);
 	free(srv->addrs);
 	free(srv->addrlens);
+	acl_deinit(&srv->recursion);
+	acl_deinit(&srv->rrl_exempt);
+	dns_rrl_free(srv->rrl);
+	dns_cache_free(srv->cache);
 	free(srv);
 }
