@@ -57,6 +57,8 @@ server:
 	logfile: "$T/nsd/nsd.log"
 	verbosity: 1
 	do-ip6: no
+	# NSD's own rate limit would hold back stadiond's queries.
+	rrl-ratelimit: 0
 remote-control:
 	control-enable: no
 zone:
