@@ -123,6 +123,14 @@ static const struct conf_option conf_table[] = {
 	    CONF_PRIVATE_NETS,
 	    "client network (NET/BITS, any, none) not rate limited; "
 	    "may be repeated"),
+	CONF_OPT(tsig_keyfile, "tsig-keyfile", 0, CONF_STRING_LIST, 0, 0, NULL,
+	    "BIND key file (as tsig-keygen writes) whose keys may sign "
+	    "dynamic updates; may be repeated"),
+	CONF_OPT(tsig_keys, NULL, 0, CONF_JSON, 0, 0, NULL,
+	    "TSIG keys inline: [{\"name\", \"algorithm\", \"secret\"}]"),
+	CONF_OPT(update_policy, NULL, 0, CONF_JSON, 0, 0, NULL,
+	    "rules of which key may update which names and types "
+	    "(stadiond.json(5))"),
 };
 
 #define CONF_NOPTS (sizeof(conf_table) / sizeof(conf_table[0]))
@@ -142,6 +150,9 @@ _Static_assert(offsetof(struct conf, n_forwarder) ==
     "a list's count must follow its array");
 _Static_assert(offsetof(struct conf, n_recursion_allow) ==
     offsetof(struct conf, recursion_allow) + sizeof(char **),
+    "a list's count must follow its array");
+_Static_assert(offsetof(struct conf, n_tsig_keyfile) ==
+    offsetof(struct conf, tsig_keyfile) + sizeof(char **),
     "a list's count must follow its array");
 _Static_assert(offsetof(struct conf, n_rrl_exempt) ==
     offsetof(struct conf, rrl_exempt) + sizeof(char **),
@@ -278,9 +289,14 @@ conf_expected(const struct conf_option *o, char *buf, size_t len)
 		return "expected true or false";
 	case CONF_LOG_LEVEL:
 		return "expected one of error, warning, notice, info, debug";
+	case CONF_JSON:
+		return "expected JSON";
 	}
 	return "invalid value";
 }
+
+static int conf_set_json(struct conf *, const struct conf_option *, json_t *,
+    const char *);
 
 /*
  * Set o from text (a flag's argument or the table's default). A list gains
@@ -308,20 +324,37 @@ conf_set_text(struct conf *c, const struct conf_option *o, const char *s)
 		return ST_OK;
 	case CONF_LOG_LEVEL:
 		return log_level_parse(s, conf_slot(c, o));
+	case CONF_JSON:
+		return conf_set_json(c, o, NULL, s);
 	}
 	return ST_EINVAL;
 }
 
-/* Set o from a JSON value; ST_EINVAL if its type or range is wrong. */
+/*
+ * Set o from a JSON value (or, for CONF_JSON, from text); ST_EINVAL if its
+ * type or range is wrong.
+ */
 static int
-conf_set_json(struct conf *c, const struct conf_option *o, json_t *val)
+conf_set_json(struct conf *c, const struct conf_option *o, json_t *val,
+    const char *text)
 {
+	json_t **slot;
 	json_int_t i;
 	json_t *item;
 	size_t idx;
 	int rc;
 
 	switch (o->type) {
+	case CONF_JSON:
+		slot = conf_slot(c, o);
+		if (text != NULL &&
+		    (val = json_loads(text, JSON_DECODE_ANY, NULL)) == NULL)
+			return ST_EINVAL;
+		if (text == NULL)
+			json_incref(val);
+		json_decref(*slot);
+		*slot = val;
+		return ST_OK;
 	case CONF_STRING:
 	case CONF_LOG_LEVEL:
 		if (!json_is_string(val))
@@ -407,6 +440,8 @@ conf_deinit(struct conf *c)
 
 		if (o->type == CONF_STRING)
 			free(*(char **)conf_slot(c, o));
+		else if (o->type == CONF_JSON)
+			json_decref(*(json_t **)conf_slot(c, o));
 		else if (o->type == CONF_STRING_LIST)
 			conf_list_clear(c, o);
 	}
@@ -541,7 +576,7 @@ conf_apply_object(struct conf *c, const char *path, json_t *root,
 		if (o == NULL)
 			return conf_err(err, errlen, "%s:%d:%d: unknown key '%s'",
 			    path, p.line, p.col, key);
-		if ((rc = conf_set_json(c, o, val)) == ST_ENOMEM)
+		if ((rc = conf_set_json(c, o, val, NULL)) == ST_ENOMEM)
 			return rc;
 		if (rc != ST_OK)
 			return conf_err(err, errlen, "%s:%d:%d: key '%s': %s",
@@ -784,6 +819,7 @@ conf_usage(void *fp, const char *progname)
 	static const char *const metavar[] = {
 		[CONF_STRING] = "TEXT", [CONF_STRING_LIST] = "TEXT",
 		[CONF_UINT] = "N", [CONF_LOG_LEVEL] = "LEVEL", [CONF_BOOL] = NULL,
+		[CONF_JSON] = "JSON",
 	};
 	FILE *f = fp;
 
@@ -798,6 +834,8 @@ conf_usage(void *fp, const char *progname)
 	for (size_t i = 0; i < CONF_NOPTS; i++) {
 		const struct conf_option *o = &conf_table[i];
 
+		if (o->flag == NULL && o->short_flag == 0)
+			continue;
 		conf_usage_line(f, o->short_flag, o->flag, metavar[o->type],
 		    o->help);
 		if (o->type == CONF_UINT)

@@ -54,6 +54,10 @@ struct conf {
 	uint32_t rrl_slip;
 	char **rrl_exempt;
 	size_t n_rrl_exempt;
+	char **tsig_keyfile;	/* BIND key files, for dynamic updates */
+	size_t n_tsig_keyfile;
+	struct json_t *tsig_keys;	/* [{name, algorithm, secret}], or NULL */
+	struct json_t *update_policy;	/* rules (dns/policy.h), or NULL */
 };
 
 enum conf_type {
@@ -62,6 +66,7 @@ enum conf_type {
 	CONF_UINT,		/* bounded by min/max */
 	CONF_BOOL,
 	CONF_LOG_LEVEL,
+	CONF_JSON,		/* any JSON value, checked by its user */
 };
 
 /* One row of the option table. */

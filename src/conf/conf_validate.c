@@ -16,6 +16,9 @@
 #include "conf/conf.h"
 #include "conf/conf_int.h"
 #include "dns/forward.h"
+#include "dns/policy.h"
+#include "dns/tsig.h"
+#include "dns/update.h"
 #include "util/acl.h"
 #include "util/error.h"
 
@@ -81,6 +84,24 @@ conf_addr_port_ok(const char *s)
 	host[hlen] = '\0';
 	return inet_pton(af, host, &a) == 1 &&
 	    conf_parse_uint(colon + 1, 1, 65535, &port) == ST_OK;
+}
+
+/* The update keys load and the update policy parses. */
+static int
+conf_update_ok(const struct conf *c, char *err, size_t errlen)
+{
+	struct dns_tsig_keyring kr;
+	struct dns_policy p;
+	int rc;
+
+	dns_tsig_keyring_init(&kr);
+	rc = dns_update_conf_keys(&kr, c, err, errlen);
+	dns_tsig_keyring_deinit(&kr);
+	if (rc != ST_OK)
+		return rc;
+	rc = dns_policy_parse(&p, c->update_policy, err, errlen);
+	dns_policy_deinit(&p);
+	return rc;
 }
 
 int
@@ -170,5 +191,5 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 		return conf_err(err, errlen,
 		    "key 'address': '%s' is not an IPv4 or IPv6 address",
 		    c->address);
-	return ST_OK;
+	return conf_update_ok(c, err, errlen);
 }

@@ -18,6 +18,7 @@
 
 #include "dns/name.h"
 
+struct conf;
 struct store;
 struct dns_tsig_keyring;
 struct dns_policy;
@@ -52,5 +53,14 @@ int dns_update_is_update(const uint8_t *msg, size_t len);
  */
 size_t dns_update_answer(const struct dns_update_conf *c, const uint8_t *msg,
     size_t len, uint64_t now, uint8_t *out, size_t cap);
+
+/*
+ * Add to kr the keys the configuration names: the BIND key files of
+ * tsig_keyfile, then the objects of tsig_keys ({"name", "algorithm"
+ * (default hmac-sha256), "secret"}). ST_ECONFIG (or ST_EIO, ST_ENOMEM)
+ * with "FILE:LINE: why" or "tsig_keys[I]: why" in err.
+ */
+int dns_update_conf_keys(struct dns_tsig_keyring *kr, const struct conf *c,
+    char *err, size_t errlen);
 
 #endif
