@@ -27,7 +27,10 @@
 #include "dns/name.h"
 #include "dns/node.h"
 #include "dns/pkt.h"
+#include "dns/policy.h"
 #include "dns/server.h"
+#include "dns/tsig.h"
+#include "dns/update.h"
 #include "dns/zone.h"
 #include "dns/zonefile.h"
 #include "orch/orch.h"
@@ -43,6 +46,9 @@ struct daemon {
 	struct store *store;
 	struct registry *registry;
 	struct dns_server *dns;
+	struct dns_tsig_keyring keys;	/* may sign dynamic updates */
+	struct dns_policy policy;
+	struct dns_update_conf updc;
 	struct api_http *api;
 	struct orch *orch;
 	struct bus *bus;
@@ -290,6 +296,30 @@ orch_setup(struct daemon *d)
 	return orch_start(d->orch);
 }
 
+/* Keys and policy of dynamic updates, on the framework zone z->fw. */
+static int
+update_setup(struct daemon *d, const struct builtin_zones *z)
+{
+	char err[512];
+	int rc;
+
+	if ((rc = dns_update_conf_keys(&d->keys, &d->conf, err,
+	    sizeof(err))) != ST_OK ||
+	    (rc = dns_policy_parse(&d->policy, d->conf.update_policy, err,
+	    sizeof(err))) != ST_OK) {
+		log_errx("stadiond: %s", err);
+		return rc;
+	}
+	d->updc.store = d->store;
+	d->updc.keys = &d->keys;
+	d->updc.policy = &d->policy;
+	memcpy(d->updc.regzone, z->fw, z->fw_len);
+	if (d->keys.nkeys == 0)
+		log_info("stadiond: no TSIG key: every dynamic update is "
+		    "refused");
+	return dns_server_set_update(d->dns, d->base, &d->updc);
+}
+
 static int
 daemon_start(struct daemon *d)
 {
@@ -321,7 +351,8 @@ daemon_start(struct daemon *d)
 		return err;
 	if ((d->base = event_base_new()) == NULL)
 		return ST_ENOMEM;
-	if ((err = dns_server_new(d->store, &d->conf, &d->dns)) != ST_OK)
+	if ((err = dns_server_new(d->store, &d->conf, &d->dns)) != ST_OK ||
+	    (err = update_setup(d, &z)) != ST_OK)
 		return err;
 	if ((err = api_http_new(d->base, d->conf.http_listen, d->registry,
 	    d->conf.watch_max_wait, &d->api)) != ST_OK) {
@@ -361,6 +392,8 @@ daemon_stop(struct daemon *d)
 		event_base_free(d->base);
 	registry_free(d->registry);
 	store_close(d->store);
+	dns_tsig_keyring_deinit(&d->keys);
+	dns_policy_deinit(&d->policy);
 	conf_deinit(&d->conf);
 }
 
@@ -374,6 +407,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	memset(&cli, 0, sizeof(cli));
+	dns_tsig_keyring_init(&d.keys);
 	if (conf_load(&d.conf, &cli, argc, argv, err, sizeof(err)) != ST_OK ||
 	    (!cli.help && !cli.version &&
 	    conf_validate(&d.conf, err, sizeof(err)) != ST_OK)) {

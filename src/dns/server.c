@@ -1,7 +1,7 @@
 /*
  * server.c -- DNS worker threads: UDP in batches, TCP per RFC 7766; names
  * outside the zones handed to the forwarder, UDP answers to the rate
- * limiter.
+ * limiter, UPDATE messages to the main loop (the only writer).
  */
 #include "config.h"
 
@@ -25,6 +25,8 @@
 #include "dns/forward.h"
 #include "dns/rrl.h"
 #include "dns/server.h"
+#include "dns/update.h"
+#include "dns/update_queue.h"
 #include "util/acl.h"
 #include "util/addr.h"
 #include "util/clock.h"
@@ -44,6 +46,7 @@ struct tcp_conn {
 	struct tcp_conn *prev, *next;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
+	uint64_t id;		/* finds it again for an UPDATE's answer */
 };
 
 struct dns_worker {
@@ -54,6 +57,8 @@ struct dns_worker {
 	struct event_base *base;
 	struct dns_answer_ctx *actx;
 	struct dns_fwd *fwd;		/* NULL: nothing is forwarded */
+	struct dns_update_queue *replies;	/* UPDATE answers for TCP */
+	uint64_t next_conn;
 	struct event **udp_ev;
 	int *udp_fd;
 	struct evconnlistener **tcp;
@@ -81,7 +86,32 @@ struct dns_server {
 	struct dns_cache *cache;	/* NULL: off */
 	struct dns_fwd_upstream up[DNS_FWD_UPSTREAMS_MAX];
 	struct dns_fwd_conf fwd;	/* nup 0: no forwarding */
+	struct dns_update_queue *updates;	/* on the main base; NULL: off */
+	const struct dns_update_conf *updc;
 };
+
+/*
+ * Hand an UPDATE to the main loop, which answers it later: the worker
+ * never waits for the write. ST_ENOMEM drops it (the client retries).
+ */
+static void
+server_update_post(struct dns_worker *w, int fd, const uint8_t *q,
+    size_t qlen, const struct sockaddr_storage *peer, socklen_t peerlen,
+    struct tcp_conn *tc)
+{
+	struct dns_update_req *req;
+
+	if ((req = dns_update_req_new(q, qlen)) == NULL) {
+		log_debug("dns: no memory for an UPDATE");
+		return;
+	}
+	req->worker = w;
+	req->fd = fd;
+	req->conn = tc ? tc->id : 0;
+	memcpy(&req->peer, peer, peerlen);
+	req->peerlen = peerlen;
+	dns_update_queue_post(w->srv->updates, req);
+}
 
 /*
  * The answer to the query in q (qlen octets) from peer into resp: out of
@@ -99,6 +129,10 @@ server_answer(struct dns_worker *w, int fd, const uint8_t *q, size_t qlen,
 	ssize_t len;
 	int tcp = owner != NULL;
 
+	if (srv->updates != NULL && dns_update_is_update(q, qlen)) {
+		server_update_post(w, fd, q, qlen, peer, peerlen, owner);
+		return 0;
+	}
 	len = dns_answer_query(w->actx, q, qlen, resp, respcap, tcp, &info);
 	if (len > 0 && info.outside && w->fwd != NULL &&
 	    acl_match(&srv->recursion, (const struct sockaddr *)peer)) {
@@ -274,6 +308,7 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	tc->w = w;
+	tc->id = ++w->next_conn;
 	memcpy(&tc->peer, sa, (size_t)salen);
 	tc->peerlen = (socklen_t)salen;
 	tc->next = w->conns;
@@ -286,14 +321,24 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_enable(tc->bev, EV_READ | EV_WRITE);
 }
 
+/* Send msg on connection tc with its length in front. */
+static void
+tcp_send(struct tcp_conn *tc, const uint8_t *msg, size_t len)
+{
+	uint8_t lenb[2];
+
+	lenb[0] = (uint8_t)(len >> 8);
+	lenb[1] = (uint8_t)len;
+	if (evbuffer_add(bufferevent_get_output(tc->bev), lenb, 2) != 0 ||
+	    evbuffer_add(bufferevent_get_output(tc->bev), msg, len) != 0)
+		log_debug("dns: no memory for an answer over TCP");
+}
+
 /* A forwarded answer is ready: to the UDP client, or onto its connection. */
 static void
 server_fwd_reply(void *arg, const struct dns_fwd_client *cl,
     const uint8_t *msg, size_t len)
 {
-	struct tcp_conn *tc = cl->owner;
-	uint8_t lenb[2];
-
 	if (!cl->tcp) {
 		/* A full send buffer drops it, as UDP may. */
 		if (sendto(cl->fd, msg, len, MSG_DONTWAIT,
@@ -301,11 +346,58 @@ server_fwd_reply(void *arg, const struct dns_fwd_client *cl,
 			log_debug("dns: sendto failed (%s)", strerror(errno));
 		return;
 	}
-	lenb[0] = (uint8_t)(len >> 8);
-	lenb[1] = (uint8_t)len;
-	if (evbuffer_add(bufferevent_get_output(tc->bev), lenb, 2) != 0 ||
-	    evbuffer_add(bufferevent_get_output(tc->bev), msg, len) != 0)
-		log_debug("dns: no memory for a forwarded answer over TCP");
+	tcp_send(cl->owner, msg, len);
+}
+
+/* An UPDATE's answer, back on the worker: to its connection if still open. */
+static void
+server_update_reply(struct dns_update_req *req, void *arg)
+{
+	struct dns_worker *w = arg;
+
+	for (struct tcp_conn *tc = w->conns; tc != NULL; tc = tc->next) {
+		if (tc->id == req->conn) {
+			tcp_send(tc, req->ans, req->anslen);
+			break;
+		}
+	}
+	free(req);
+}
+
+/*
+ * On the main loop: apply the UPDATE and answer. A UDP answer goes out
+ * here with sendto on the worker's socket: a datagram send is atomic and
+ * needs no state of the worker, and the socket stays open until
+ * dns_server_free, which runs only after the main loop has stopped. A TCP
+ * answer goes back to the worker that owns the connection.
+ */
+static void
+server_update_run(struct dns_update_req *req, void *arg)
+{
+	struct dns_server *srv = arg;
+	struct dns_worker *w = req->worker;
+
+	req->anslen = dns_update_answer(srv->updc, req->msg, req->len,
+	    (uint64_t)clock_wall(), req->ans, sizeof(req->ans));
+	if (req->anslen == 0) {
+		free(req);
+	} else if (req->fd >= 0) {
+		if (sendto(req->fd, req->ans, req->anslen, MSG_DONTWAIT,
+		    (const struct sockaddr *)&req->peer, req->peerlen) == -1)
+			log_debug("dns: sendto failed (%s)", strerror(errno));
+		free(req);
+	} else {
+		dns_update_queue_post(w->replies, req);
+	}
+}
+
+int
+dns_server_set_update(struct dns_server *srv, struct event_base *base,
+    const struct dns_update_conf *uc)
+{
+	srv->updc = uc;
+	return dns_update_queue_new(base, server_update_run, srv,
+	    &srv->updates);
 }
 
 static int
@@ -344,7 +436,9 @@ worker_init(struct dns_server *srv, struct dns_worker *w, struct store *st,
 	w->srv = srv;
 	if ((w->base = event_base_new()) == NULL)
 		return ST_ENOMEM;
-	if ((err = dns_answer_ctx_new(st, ac, &w->actx)) != ST_OK)
+	if ((err = dns_answer_ctx_new(st, ac, &w->actx)) != ST_OK ||
+	    (err = dns_update_queue_new(w->base, server_update_reply, w,
+	    &w->replies)) != ST_OK)
 		return err;
 	if (srv->fwd.nup > 0 && (err = dns_fwd_new(w->base, &srv->fwd,
 	    srv->cache, server_fwd_reply, w, &w->fwd)) != ST_OK)
@@ -400,6 +494,7 @@ worker_deinit(struct dns_server *srv, struct dns_worker *w)
 	free(w->tcp);
 	while (w->conns)
 		tcp_close(w->conns);
+	dns_update_queue_free(w->replies);
 	dns_answer_ctx_free(w->actx);
 	if (w->base)
 		event_base_free(w->base);
@@ -571,6 +666,7 @@ dns_server_free(struct dns_server *srv)
 		worker_deinit(srv, &srv->w[i]);
 	}
 	free(srv->w);
+	dns_update_queue_free(srv->updates);
 	free(srv->addrs);
 	free(srv->addrlens);
 	acl_deinit(&srv->recursion);

@@ -2,7 +2,8 @@
 # the hand-off of UPDATE messages from the DNS threads to the main loop
 libstadion_a_SOURCES += \
 	src/dns/update.c src/dns/update_apply.c src/dns/update_int.h \
-	src/dns/update.h src/dns/update_conf.c src/dns/policy.c src/dns/policy.h
+	src/dns/update.h src/dns/update_conf.c src/dns/policy.c src/dns/policy.h \
+	src/dns/update_queue.c src/dns/update_queue.h
 EXTRA_DIST += src/dns/update.mk
 
 if HAVE_CMOCKA
