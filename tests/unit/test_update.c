@@ -153,9 +153,9 @@ send_upd(const char *zone, const struct dns_tsig_key *key, uint64_t now,
 		ldns_rr_list_push_rr(upl, *up);
 	p = ldns_update_pkt_new(z, LDNS_RR_CLASS_IN, prl, upl, NULL);
 	assert_non_null(p);
-	/* ldns moved the RRs into its own lists. */
-	ldns_rr_list_free(prl);
-	ldns_rr_list_free(upl);
+	/* ldns copied the RRs into its own lists. */
+	ldns_rr_list_deep_free(prl);
+	ldns_rr_list_deep_free(upl);
 	ldns_pkt_set_id(p, 4242);
 	assert_int_equal(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
 	memcpy(msg, wire, len);
