@@ -360,6 +360,7 @@ daemon_start(struct daemon *d)
 		    d->conf.http_listen, st_strerror(err));
 		return err;
 	}
+	api_http_set_store(d->api, d->store);
 	if ((err = events_setup(d)) != ST_OK || (err = orch_setup(d)) != ST_OK)
 		return err;
 	d->sig_term = evsignal_new(d->base, SIGTERM, on_signal, d);

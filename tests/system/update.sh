@@ -2,7 +2,7 @@
 # update.sh -- dynamic updates with nsupdate: TSIG keys from a key file
 # (-k) and on the command line (-y), A/SRV/TXT added and resolved, every
 # prerequisite failure code, unsigned and wrongly signed updates, a name
-# owned by an app, updates racing with the registry, and the updates kept
+# owned by an app, GET /v1/records listing what updates wrote, updates racing with the registry, and the updates kept
 # over a restart and a kill -9.
 . "$(dirname "$0")/lib.sh"
 need_tools dig nsupdate curl openssl
@@ -56,6 +56,33 @@ expect_upd NOERROR "-y key, over TCP" -v -y "hmac-sha256:upd:$SECRET" <<E
 update add tcp.$Z 30 A 10.9.0.3
 E
 check "TCP update resolves" [ "$(q_short tcp.$Z A)" = 10.9.0.3 ]
+
+# listed QUERY NAME TYPE DATA: whether GET /v1/records?QUERY lists it.
+listed() {
+	expect_http 200 GET "/v1/records?$1"
+	shift
+	printf '%s\n' "$HTTP_BODY" | python3 -c '
+import json, sys
+want = {"name": sys.argv[1], "type": sys.argv[2], "ttl": 30, "data": sys.argv[3]}
+sys.exit(0 if want in json.load(sys.stdin) else 1)' "$@"
+}
+unlisted() { ! listed "$@"; }
+check "/v1/records lists the A" listed "zone=$Z" "db.$Z." A 10.9.0.1
+check "/v1/records lists the SRV" \
+    listed "zone=$Z" "_pg._tcp.$Z." SRV "0 1 5432 db.$Z."
+check "/v1/records lists the TXT" listed "zone=$Z" "db.$Z." TXT '"primary"'
+expect_upd NOERROR "add gone.$Z" -k "$KEYFILE" <<E
+update add gone.$Z 30 A 10.9.0.8
+E
+check "/v1/records lists the added A" listed "zone=$Z" "gone.$Z." A 10.9.0.8
+expect_upd NOERROR "delete gone.$Z" -k "$KEYFILE" <<E
+update delete gone.$Z A
+E
+check "/v1/records no longer lists it" \
+    unlisted "zone=$Z" "gone.$Z." A 10.9.0.8
+check "/v1/records of every zone" listed "" "tcp.$Z." A 10.9.0.3
+expect_http 404 GET "/v1/records?zone=example.org"
+log "ok - /v1/records of an unknown zone: 404"
 
 # Prerequisites.
 expect_upd NXDOMAIN "prereq yxdomain on a free name" -k "$KEYFILE" <<E
