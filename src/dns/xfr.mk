@@ -29,3 +29,11 @@ tests_unit_test_dns_acl_LDADD = $(UNIT_LDADD)
 tests_unit_test_dns_acl_CFLAGS = $(UNIT_CFLAGS)
 endif
 
+# Against BIND's and Knot's tools, live: xfrtool serves transfers out of a
+# store changed through the registry; kdig and dig take them, and knotd as a
+# secondary follows by AXFR, then IXFR on NOTIFY.
+check_PROGRAMS += tests/system/xfrtool
+tests_system_xfrtool_SOURCES = tests/system/xfrtool.c
+tests_system_xfrtool_LDADD = libstadion.a $(DEPS_LIBS)
+TESTS += tests/system/xfr-interop.sh
+EXTRA_DIST += tests/system/xfr-interop.sh
