@@ -58,6 +58,11 @@ struct conf {
 	size_t n_tsig_keyfile;
 	struct json_t *tsig_keys;	/* [{name, algorithm, secret}], or NULL */
 	struct json_t *update_policy;	/* rules (dns/policy.h), or NULL */
+	char **allow_transfer;	/* TSIG key names, ADDR[/BITS]; none: nobody */
+	size_t n_allow_transfer;
+	char **notify;		/* secondaries, "ADDR:PORT" */
+	size_t n_notify;
+	uint32_t ixfr_journal_max;	/* changes kept per zone for IXFR */
 };
 
 enum conf_type {

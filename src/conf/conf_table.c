@@ -125,6 +125,15 @@ const struct conf_option conf_table[] = {
 	CONF_OPT(update_policy, NULL, 0, CONF_JSON, 0, 0, NULL,
 	    "rules of which key may update which names and types "
 	    "(stadiond.json(5))"),
+	CONF_OPT(allow_transfer, "allow-transfer", 0, CONF_STRING_LIST, 0, 0,
+	    NULL, "TSIG key name or client network (ADDR/PREFIX) allowed "
+	    "AXFR and IXFR; may be repeated (default: nobody)"),
+	CONF_OPT(notify, "notify", 0, CONF_STRING_LIST, 0, 0, NULL,
+	    "secondary, ADDR:PORT, sent a NOTIFY when a zone changes; "
+	    "may be repeated"),
+	CONF_OPT(ixfr_journal_max, "ixfr-journal-max", 0, CONF_UINT, 0,
+	    1000000, "1000",
+	    "changes kept per zone for IXFR, 0 for none (AXFR only)"),
 };
 
 const size_t conf_nopts = sizeof(conf_table) / sizeof(conf_table[0]);
@@ -152,6 +161,12 @@ _Static_assert(offsetof(struct conf, n_tsig_keyfile) ==
     "a list's count must follow its array");
 _Static_assert(offsetof(struct conf, n_rrl_exempt) ==
     offsetof(struct conf, rrl_exempt) + sizeof(char **),
+    "a list's count must follow its array");
+_Static_assert(offsetof(struct conf, n_allow_transfer) ==
+    offsetof(struct conf, allow_transfer) + sizeof(char **),
+    "a list's count must follow its array");
+_Static_assert(offsetof(struct conf, n_notify) ==
+    offsetof(struct conf, notify) + sizeof(char **),
     "a list's count must follow its array");
 
 const struct conf_cmd conf_cmds[] = {

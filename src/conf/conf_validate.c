@@ -15,6 +15,7 @@
 
 #include "conf/conf.h"
 #include "conf/conf_int.h"
+#include "dns/acl.h"
 #include "dns/forward.h"
 #include "dns/policy.h"
 #include "dns/tsig.h"
@@ -104,9 +105,34 @@ conf_update_ok(const struct conf *c, char *err, size_t errlen)
 	return rc;
 }
 
+/* allow_transfer's items and notify's targets. */
+static int
+conf_transfer_ok(const struct conf *c, char *err, size_t errlen)
+{
+	struct dns_acl a;
+	size_t bad = 0;
+	int rc;
+
+	rc = dns_acl_init(&a, c->allow_transfer, c->n_allow_transfer, &bad);
+	if (rc == ST_EINVAL)
+		return conf_err(err, errlen, "key 'allow_transfer': '%s' is "
+		    "neither ADDR[/PREFIX] nor a TSIG key name",
+		    c->allow_transfer[bad]);
+	if (rc != ST_OK)
+		return rc;
+	dns_acl_deinit(&a);
+	for (size_t i = 0; i < c->n_notify; i++) {
+		if (!conf_addr_port_ok(c->notify[i]))
+			return conf_err(err, errlen, "key 'notify': '%s' is not "
+			    "ADDR:PORT", c->notify[i]);
+	}
+	return ST_OK;
+}
+
 int
 conf_validate(const struct conf *c, char *err, size_t errlen)
 {
+	int rc;
 	const struct {
 		const char *key, *val;
 		int fqdn_ok;
@@ -177,8 +203,8 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(acls) / sizeof(acls[0]); i++) {
 		struct acl a;
 		size_t bad = 0;
-		int rc = acl_init(&a, acls[i].items, acls[i].n, &bad);
 
+		rc = acl_init(&a, acls[i].items, acls[i].n, &bad);
 		if (rc == ST_EINVAL)
 			return conf_err(err, errlen, "key '%s': '%s' is not "
 			    "NET/BITS, ADDR, any or none", acls[i].key,
@@ -187,6 +213,8 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 			return rc;
 		acl_deinit(&a);
 	}
+	if ((rc = conf_transfer_ok(c, err, errlen)) != ST_OK)
+		return rc;
 	if (c->address != NULL && !conf_ip_ok(c->address))
 		return conf_err(err, errlen,
 		    "key 'address': '%s' is not an IPv4 or IPv6 address",

@@ -24,8 +24,10 @@
 #include "api/http.h"
 #include "api/webhook.h"
 #include "conf/conf.h"
+#include "dns/journal.h"
 #include "dns/name.h"
 #include "dns/node.h"
+#include "dns/notify.h"
 #include "dns/pkt.h"
 #include "dns/policy.h"
 #include "dns/server.h"
@@ -49,6 +51,8 @@ struct daemon {
 	struct dns_tsig_keyring keys;	/* may sign dynamic updates */
 	struct dns_policy policy;
 	struct dns_update_conf updc;
+	struct dns_journal *journal;	/* zone changes, for IXFR */
+	struct dns_notify *notify;	/* tells the secondaries of them */
 	struct api_http *api;
 	struct orch *orch;
 	struct bus *bus;
@@ -320,6 +324,34 @@ update_setup(struct daemon *d, const struct builtin_zones *z)
 	return dns_server_set_update(d->dns, d->base, &d->updc);
 }
 
+/* NOTIFY the secondaries of each serial change, and of every zone now. */
+static int
+notify_setup(struct daemon *d)
+{
+	struct dns_notify_params np = {
+		.targets = d->conf.notify,
+		.ntargets = d->conf.n_notify,
+		.coalesce_ms = DNS_NOTIFY_COALESCE_MS,
+		.retry_ms = DNS_NOTIFY_RETRY_MS,
+		.retries = DNS_NOTIFY_RETRIES,
+	};
+	size_t bad = 0;
+	int err;
+
+	if ((err = dns_notify_new(d->base, d->store, &np, &bad,
+	    &d->notify)) != ST_OK) {
+		if (err == ST_EINVAL)
+			log_errx("stadiond: bad notify target '%s'",
+			    d->conf.notify[bad]);
+		else
+			log_errx("stadiond: cannot set up NOTIFY (%s)",
+			    st_strerror(err));
+		return err;
+	}
+	dns_journal_on_change(d->journal, dns_notify_zone, d->notify);
+	return dns_notify_all(d->notify);
+}
+
 static int
 daemon_start(struct daemon *d)
 {
@@ -338,6 +370,11 @@ daemon_start(struct daemon *d)
 	snprintf(dbdir, sizeof(dbdir), "%s/db", d->conf.state_dir);
 	if ((err = store_open(dbdir, &d->store)) != ST_OK)
 		return err;
+	/* Before any write, so that IXFR sees every change. */
+	if ((err = dns_journal_new(d->store, &(struct dns_journal_params){
+	    d->conf.ixfr_journal_max, DNS_JOURNAL_MAX_BYTES },
+	    &d->journal)) != ST_OK)
+		return err;
 	if ((err = store_write(d->store, builtin_write, &z)) != ST_OK) {
 		log_errx("stadiond: cannot write the built-in zones (%s)",
 		    st_strerror(err));
@@ -352,7 +389,8 @@ daemon_start(struct daemon *d)
 	if ((d->base = event_base_new()) == NULL)
 		return ST_ENOMEM;
 	if ((err = dns_server_new(d->store, &d->conf, &d->dns)) != ST_OK ||
-	    (err = update_setup(d, &z)) != ST_OK)
+	    (err = update_setup(d, &z)) != ST_OK ||
+	    (err = notify_setup(d)) != ST_OK)
 		return err;
 	if ((err = api_http_new(d->base, d->conf.http_listen, d->registry,
 	    d->conf.watch_max_wait, &d->api)) != ST_OK) {
@@ -389,9 +427,11 @@ daemon_stop(struct daemon *d)
 		event_free(d->sig_int);
 	if (d->sig_hup)
 		event_free(d->sig_hup);
+	dns_notify_free(d->notify);
 	if (d->base)
 		event_base_free(d->base);
 	registry_free(d->registry);
+	dns_journal_free(d->journal);
 	store_close(d->store);
 	dns_tsig_keyring_deinit(&d->keys);
 	dns_policy_deinit(&d->policy);

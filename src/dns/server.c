@@ -1,7 +1,8 @@
 /*
  * server.c -- DNS worker threads: UDP in batches, TCP per RFC 7766; names
  * outside the zones handed to the forwarder, UDP answers to the rate
- * limiter, UPDATE messages to the main loop (the only writer).
+ * limiter, UPDATE messages to the main loop (the only writer), AXFR and
+ * IXFR answered on the worker from their own snapshot.
  */
 #include "config.h"
 
@@ -20,13 +21,16 @@
 #include <event2/listener.h>
 
 #include "conf/conf.h"
+#include "dns/acl.h"
 #include "dns/answer.h"
 #include "dns/cache.h"
 #include "dns/forward.h"
 #include "dns/rrl.h"
 #include "dns/server.h"
+#include "dns/tsig.h"
 #include "dns/update.h"
 #include "dns/update_queue.h"
+#include "dns/xfr.h"
 #include "util/acl.h"
 #include "util/addr.h"
 #include "util/clock.h"
@@ -58,6 +62,7 @@ struct dns_worker {
 	struct dns_answer_ctx *actx;
 	struct dns_fwd *fwd;		/* NULL: nothing is forwarded */
 	struct dns_update_queue *replies;	/* UPDATE answers for TCP */
+	struct dns_xfr *xfr;
 	uint64_t next_conn;
 	struct event **udp_ev;
 	int *udp_fd;
@@ -88,7 +93,54 @@ struct dns_server {
 	struct dns_fwd_conf fwd;	/* nup 0: no forwarding */
 	struct dns_update_queue *updates;	/* on the main base; NULL: off */
 	const struct dns_update_conf *updc;
+	struct dns_acl xfr_acl;		/* allow_transfer */
 };
+
+/* Where a transfer's messages go: a TCP connection, or a UDP client. */
+struct xfr_dest {
+	struct tcp_conn *tc;	/* NULL: UDP */
+	int fd;
+	const struct sockaddr_storage *peer;
+	socklen_t peerlen;
+};
+
+static int tcp_send(struct tcp_conn *tc, const uint8_t *msg, size_t len);
+
+static int
+server_xfr_write(const uint8_t *msg, size_t len, void *arg)
+{
+	struct xfr_dest *d = arg;
+
+	if (d->tc != NULL)
+		return tcp_send(d->tc, msg, len);
+	/* A full send buffer drops it, as UDP may. */
+	if (sendto(d->fd, msg, len, MSG_DONTWAIT,
+	    (const struct sockaddr *)d->peer, d->peerlen) == -1)
+		log_debug("dns: sendto failed (%s)", strerror(errno));
+	return ST_OK;
+}
+
+/*
+ * Answer the AXFR or IXFR request q, outside a dns_answer_begin/_end
+ * bracket: the transfer reads its own snapshot. The keys are those of
+ * dynamic updates. Not ST_OK: close the connection.
+ */
+static int
+server_xfr(struct dns_worker *w, const uint8_t *q, size_t qlen,
+    struct xfr_dest *d)
+{
+	static const struct dns_tsig_keyring none;
+	struct dns_server *srv = w->srv;
+	struct dns_xfr_serve_req r = {
+		.peer = (const struct sockaddr *)d->peer,
+		.keys = srv->updc != NULL ? srv->updc->keys : &none,
+		.acl = &srv->xfr_acl,
+		.tcp = d->tc != NULL,
+		.now = (uint64_t)clock_wall(),
+	};
+
+	return dns_xfr_serve(w->xfr, &r, q, qlen, server_xfr_write, d);
+}
 
 /*
  * Hand an UPDATE to the main loop, which answers it later: the worker
@@ -159,6 +211,24 @@ server_answer(struct dns_worker *w, int fd, const uint8_t *q, size_t qlen,
 	return 0;
 }
 
+/* Send the nout answers gathered in w->out. */
+static void
+udp_flush(struct dns_worker *w, int fd, int nout)
+{
+	for (int sent = 0; sent < nout;) {
+		int r = sendmmsg(fd, w->out + sent, (unsigned)(nout - sent),
+		    MSG_DONTWAIT);
+
+		if (r <= 0) {
+			/* A full send buffer drops the rest, as UDP may. */
+			if (r < 0 && errno != EAGAIN && errno != EINTR)
+				log_debug("dns: sendmmsg failed (%s)", strerror(errno));
+			break;
+		}
+		sent += r;
+	}
+}
+
 static void
 udp_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -183,11 +253,27 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	if (dns_answer_begin(w->actx) != ST_OK)
 		return;
 	for (int i = 0; i < n; i++) {
-		ssize_t len = server_answer(w, fd, w->qbuf[i],
-		    w->msgs[i].msg_len, &w->peers[i],
-		    w->msgs[i].msg_hdr.msg_namelen, NULL, w->rbuf[nout],
-		    UDP_RESP_MAX);
+		ssize_t len;
 
+		if (dns_xfr_is_request(w->qbuf[i], w->msgs[i].msg_len)) {
+			struct xfr_dest d = { NULL, fd, &w->peers[i],
+			    w->msgs[i].msg_hdr.msg_namelen };
+
+			/*
+			 * Outside the answer snapshot, and after the answers
+			 * before it: a client sees them in its order.
+			 */
+			dns_answer_end(w->actx);
+			udp_flush(w, fd, nout);
+			nout = 0;
+			server_xfr(w, w->qbuf[i], w->msgs[i].msg_len, &d);
+			if (dns_answer_begin(w->actx) != ST_OK)
+				return;
+			continue;
+		}
+		len = server_answer(w, fd, w->qbuf[i], w->msgs[i].msg_len,
+		    &w->peers[i], w->msgs[i].msg_hdr.msg_namelen, NULL,
+		    w->rbuf[nout], UDP_RESP_MAX);
 		if (len <= 0)
 			continue;
 		w->oiov[nout].iov_base = w->rbuf[nout];
@@ -200,18 +286,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		nout++;
 	}
 	dns_answer_end(w->actx);
-	for (int sent = 0; sent < nout;) {
-		int r = sendmmsg(fd, w->out + sent, (unsigned)(nout - sent),
-		    MSG_DONTWAIT);
-
-		if (r <= 0) {
-			/* A full send buffer drops the rest, as UDP may. */
-			if (r < 0 && errno != EAGAIN && errno != EINTR)
-				log_debug("dns: sendmmsg failed (%s)", strerror(errno));
-			break;
-		}
-		sent += r;
-	}
+	udp_flush(w, fd, nout);
 }
 
 static void
@@ -253,6 +328,18 @@ tcp_read(struct bufferevent *bev, void *arg)
 			break;
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, w->tcpq, mlen);
+		if (dns_xfr_is_request(w->tcpq, mlen)) {
+			struct xfr_dest d = { tc, -1, &tc->peer, tc->peerlen };
+
+			if (begun)
+				dns_answer_end(w->actx);
+			begun = 0;
+			if (server_xfr(w, w->tcpq, mlen, &d) != ST_OK) {
+				tcp_close(tc);
+				return;
+			}
+			continue;
+		}
 		if (!begun) {
 			if (dns_answer_begin(w->actx) != ST_OK)
 				break;
@@ -321,8 +408,8 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_enable(tc->bev, EV_READ | EV_WRITE);
 }
 
-/* Send msg on connection tc with its length in front. */
-static void
+/* Send msg on connection tc with its length in front. ST_ENOMEM. */
+static int
 tcp_send(struct tcp_conn *tc, const uint8_t *msg, size_t len)
 {
 	uint8_t lenb[2];
@@ -330,8 +417,11 @@ tcp_send(struct tcp_conn *tc, const uint8_t *msg, size_t len)
 	lenb[0] = (uint8_t)(len >> 8);
 	lenb[1] = (uint8_t)len;
 	if (evbuffer_add(bufferevent_get_output(tc->bev), lenb, 2) != 0 ||
-	    evbuffer_add(bufferevent_get_output(tc->bev), msg, len) != 0)
+	    evbuffer_add(bufferevent_get_output(tc->bev), msg, len) != 0) {
 		log_debug("dns: no memory for an answer over TCP");
+		return ST_ENOMEM;
+	}
+	return ST_OK;
 }
 
 /* A forwarded answer is ready: to the UDP client, or onto its connection. */
@@ -437,6 +527,7 @@ worker_init(struct dns_server *srv, struct dns_worker *w, struct store *st,
 	if ((w->base = event_base_new()) == NULL)
 		return ST_ENOMEM;
 	if ((err = dns_answer_ctx_new(st, ac, &w->actx)) != ST_OK ||
+	    (err = dns_xfr_new(st, &w->xfr)) != ST_OK ||
 	    (err = dns_update_queue_new(w->base, server_update_reply, w,
 	    &w->replies)) != ST_OK)
 		return err;
@@ -495,6 +586,7 @@ worker_deinit(struct dns_server *srv, struct dns_worker *w)
 	while (w->conns)
 		tcp_close(w->conns);
 	dns_update_queue_free(w->replies);
+	dns_xfr_free(w->xfr);
 	dns_answer_ctx_free(w->actx);
 	if (w->base)
 		event_base_free(w->base);
@@ -557,6 +649,13 @@ server_policy(struct dns_server *srv, const struct conf *c)
 	if ((err = acl_init(&srv->rrl_exempt, c->rrl_exempt, c->n_rrl_exempt,
 	    &bad)) != ST_OK) {
 		log_errx("dns: bad rrl_exempt '%s'", c->rrl_exempt[bad]);
+		return err;
+	}
+	if ((err = dns_acl_init(&srv->xfr_acl, c->allow_transfer,
+	    c->n_allow_transfer, &bad)) != ST_OK) {
+		if (err == ST_EINVAL)
+			log_errx("dns: bad allow_transfer '%s'",
+			    c->allow_transfer[bad]);
 		return err;
 	}
 	if (c->rrl_responses_per_second > 0 && (err = dns_rrl_new(
@@ -671,6 +770,7 @@ dns_server_free(struct dns_server *srv)
 	free(srv->addrlens);
 	acl_deinit(&srv->recursion);
 	acl_deinit(&srv->rrl_exempt);
+	dns_acl_deinit(&srv->xfr_acl);
 	dns_rrl_free(srv->rrl);
 	dns_cache_free(srv->cache);
 	free(srv);

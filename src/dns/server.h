@@ -23,8 +23,10 @@ int dns_server_new(struct store *st, const struct conf *c,
 /*
  * Accept dynamic updates: the workers hand each UPDATE to base (the main
  * loop, the only writer), where it is applied with uc (which must outlive
- * srv) and answered. Without it UPDATE gets NOTIMP. Before
- * dns_server_start. ST_ENOMEM.
+ * srv) and answered. Without it UPDATE gets NOTIMP. uc's keys also
+ * verify the zone transfer requests, which the workers answer to those
+ * conf's allow_transfer lets in (without it only unsigned requests pass).
+ * Before dns_server_start. ST_ENOMEM.
  */
 int dns_server_set_update(struct dns_server *srv, struct event_base *base,
     const struct dns_update_conf *uc);

@@ -20,6 +20,7 @@
 
 struct store;
 struct dns_acl;
+struct dns_tsig_keyring;
 struct dns_xfr;
 
 /* Messages are filled to this size, so names stay compressible. */
@@ -73,5 +74,31 @@ struct dns_xfr_req {
  */
 int dns_xfr_answer(struct dns_xfr *x, const struct dns_xfr_req *r,
     const uint8_t *q, size_t qlen, dns_xfr_send_fn send, void *arg);
+
+/*
+ * Takes each finished message of an answer to send as it is (a server
+ * puts it on the wire). Returns 0, or a negative code that ends it.
+ */
+typedef int (*dns_xfr_write_fn)(const uint8_t *msg, size_t len, void *arg);
+
+struct dns_xfr_serve_req {
+	const struct sockaddr *peer;
+	const struct dns_tsig_keyring *keys;	/* verify the request with */
+	const struct dns_acl *acl;	/* who may transfer; NULL: nobody */
+	int tcp;
+	uint64_t now;		/* seconds since the epoch, for TSIG */
+};
+
+/*
+ * A server's answer to the transfer request q (dns_xfr_is_request): the
+ * request's TSIG verified against r->keys, then dns_xfr_answer with the
+ * verified key's name, every message signed when the request was. A TSIG
+ * failure gets NOTAUTH with the TSIG error (BADKEY, BADSIG unsigned), a
+ * malformed TSIG RR FORMERR. Returns ST_OK once all was written (or
+ * nothing was to be), else write's error or ST_ENOMEM: over TCP, close
+ * the connection.
+ */
+int dns_xfr_serve(struct dns_xfr *x, const struct dns_xfr_serve_req *r,
+    const uint8_t *q, size_t qlen, dns_xfr_write_fn write, void *arg);
 
 #endif

@@ -4,7 +4,7 @@ libstadion_a_SOURCES += \
 	src/dns/acl.c src/dns/acl.h \
 	src/dns/journal.c src/dns/journal_commit.c src/dns/journal_read.c \
 	src/dns/journal.h src/dns/journal_int.h \
-	src/dns/xfr.c src/dns/xfr_out.c src/dns/xfr.h src/dns/xfr_int.h \
+	src/dns/xfr.c src/dns/xfr_out.c src/dns/xfr_serve.c src/dns/xfr.h src/dns/xfr_int.h \
 	src/dns/notify.c src/dns/notify.h
 EXTRA_DIST += src/dns/xfr.mk
 
