@@ -6,6 +6,7 @@
 # IXFR on NOTIFY within seconds (the SOA refresh is an hour), and serves
 # what stadiond serves: the same answers, the same AXFR, no unhealthy
 # instance. Transfers without the key are refused, with a wrong key NOTAUTH.
+# When nsd is installed, NSD follows marathon.mesos as a second secondary.
 . "$(dirname "$0")/lib.sh"
 need_tools dig kdig knotd nsupdate curl base64
 
@@ -13,18 +14,25 @@ KEY=xfr.key
 SECRET=$(head -c 32 /dev/urandom | base64 -w0)
 printf 'key "%s" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
     "$KEY" "$SECRET" > "$T/keys.conf"
-KNOT_PID=
+KNOT_PID= NSD_PID= NSD_PORT=
 KNOT_PORT=$(free_port) || fail "no free port"
-mkdir -p "$T/knot"
+notify=(--notify "127.0.0.1:$KNOT_PORT")
+if command -v nsd >/dev/null 2>&1; then
+	NSD_PORT=$(free_port) || fail "no free port"
+	notify+=(--notify "127.0.0.1:$NSD_PORT")
+fi
+mkdir -p "$T/knot" "$T/nsd"
 
 stop_knot() {
 	[ -n "$KNOT_PID" ] && kill "$KNOT_PID" 2>/dev/null && wait "$KNOT_PID"
 	KNOT_PID=
+	[ -n "$NSD_PID" ] && kill "$NSD_PID" 2>/dev/null && wait "$NSD_PID"
+	NSD_PID=
 }
 trap '_rc=$?; stop_knot; (exit $_rc); _cleanup' EXIT
 
 start_daemon --tsig-keyfile "$T/keys.conf" --allow-transfer "$KEY" \
-    --notify "127.0.0.1:$KNOT_PORT" --soa-refresh 3600 --soa-retry 3600
+    "${notify[@]}" --soa-refresh 3600 --soa-retry 3600
 
 register web a1 10.0.0.1 8080 1 healthy
 register web a2 10.0.0.2 8081 1 none
@@ -66,6 +74,39 @@ zone:
 EOF
 knotd -c "$T/knot/knot.conf" > "$T/knot/knot.log" 2>&1 &
 KNOT_PID=$!
+if [ -n "$NSD_PORT" ]; then
+	cat > "$T/nsd/nsd.conf" <<EOF
+server:
+	ip-address: 127.0.0.1@$NSD_PORT
+	port: $NSD_PORT
+	server-count: 1
+	username: ""
+	chroot: ""
+	zonesdir: "$T/nsd"
+	database: ""
+	pidfile: "$T/nsd/nsd.pid"
+	xfrdfile: "$T/nsd/xfrd.state"
+	zonelistfile: "$T/nsd/zone.list"
+	logfile: "$T/nsd/nsd.log"
+	verbosity: 2
+	do-ip6: no
+	rrl-ratelimit: 0
+remote-control:
+	control-enable: no
+key:
+	name: $KEY
+	algorithm: hmac-sha256
+	secret: "$SECRET"
+zone:
+	name: marathon.mesos
+	zonefile: "$T/nsd/marathon.mesos.zone"
+	request-xfr: 127.0.0.1@$DNS_PORT $KEY
+	allow-notify: 127.0.0.1 NOKEY
+	provide-xfr: 127.0.0.1 NOKEY
+EOF
+	nsd -d -c "$T/nsd/nsd.conf" >> "$T/nsd/nsd.log" 2>&1 &
+	NSD_PID=$!
+fi
 
 # canon: the RRs of a dig or kdig listing as "owner type rdata", sorted.
 canon() {
@@ -74,22 +115,28 @@ canon() {
 }
 kk() { kdig @127.0.0.1 -p "$KNOT_PORT" +time=3 +retry=0 "$@"; }
 signed_axfr() { kq -y "hmac-sha256:$KEY:$SECRET" "$1" AXFR; }
-knot_serial() { kk +short "$1" SOA 2>/dev/null | awk '{print $3}'; }
+sec_serial() {
+	kdig @127.0.0.1 -p "$1" +time=1 +retry=0 +short "$2" SOA 2>/dev/null |
+	    awk '{print $3}'
+}
 
-# in_sync ZONE SECONDS: knotd serves ZONE at stadiond's serial, the same RRs.
+# in_sync ZONE SECONDS [PORT LOG]: the secondary (knotd by default) serves
+# ZONE at stadiond's serial, the same RRs.
 in_sync() {
-	local want deadline=$((SECONDS + $2))
+	local want port=${3:-$KNOT_PORT} slog=${4:-$T/knot/knot.log}
+	local deadline=$((SECONDS + $2))
 	want=$(soa_serial "$1")
 	while [ $SECONDS -lt $deadline ]; do
-		[ "$(knot_serial "$1")" = "$want" ] && break
+		[ "$(sec_serial "$port" "$1")" = "$want" ] && break
 		sleep 0.1
 	done
-	[ "$(knot_serial "$1")" = "$want" ] || {
-		log "knotd serves $1 at serial $(knot_serial "$1"), not $want"
-		tail -n 20 "$T/knot/knot.log"
+	[ "$(sec_serial "$port" "$1")" = "$want" ] || {
+		log "port $port serves $1 at serial $(sec_serial "$port" "$1"), not $want"
+		tail -n 20 "$slog"
 		return 1
 	}
-	[ "$(kk "$1" AXFR | canon)" = "$(signed_axfr "$1" | canon)" ]
+	[ "$(kdig @127.0.0.1 -p "$port" +time=3 +retry=0 "$1" AXFR | canon)" = \
+	    "$(signed_axfr "$1" | canon)" ]
 }
 n_log() { grep -c "$1" "$T/knot/knot.log"; }
 n_ixfr() { n_log '\[marathon.mesos.\] IXFR, incoming.*finished'; }
@@ -155,6 +202,13 @@ out=$(kq -y "hmac-sha256:other.key:$SECRET" marathon.mesos AXFR 2>&1)
 check "AXFR with an unknown key gets NOTAUTH (BADKEY)" \
     eval "printf '%s\n' \"\$out\" | grep -q 'NOTAUTH\\|BADKEY'"
 check "a plain query still answers" [ -n "$(q_short web.marathon.mesos A)" ]
+
+if [ -n "$NSD_PORT" ]; then
+	check "NSD follows too: marathon.mesos at stadiond's serial, the same AXFR" \
+	    in_sync marathon.mesos 10 "$NSD_PORT" "$T/nsd/nsd.log"
+	check "NSD verified the transfers with the key" \
+	    grep -q 'TSIG verified with key xfr.key' "$T/nsd/nsd.log"
+fi
 
 problems=$(grep -E ' (warning|error|critical): ' "$T/knot/knot.log")
 [ -z "$problems" ] || fail "knotd complained: $problems"
