@@ -30,6 +30,7 @@
 
 #include "api/http.h"
 #include "api/marathon.h"
+#include "api/records.h"
 #include "store/registry.h"
 #include "util/addr.h"
 #include "util/error.h"
@@ -86,6 +87,7 @@ struct api_http {
 	struct registry *reg;
 	struct orch *orch;	/* the /v2 API's, NULL until set */
 	struct events_sse *events;	/* /v2/events, NULL until set */
+	struct store *store;	/* /v1/records, NULL until set */
 	uint32_t max_wait;
 	TAILQ_HEAD(, api_watch) watches;
 	int flushing;		/* shutdown: answers not yet written out */
@@ -519,9 +521,15 @@ api_handle(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	struct api_target t;
 
-	if (marathon_owns(evhttp_uri_get_path(evhttp_request_get_evhttp_uri(
-	    req)))) {
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(
+	    req));
+
+	if (marathon_owns(path)) {
 		marathon_handle(api->orch, api->events, req);
+		return;
+	}
+	if (api_records_owns(path)) {
+		api_records_handle(api->store, req);
 		return;
 	}
 	if (api_parse_target(req, &t) != 0) {
@@ -599,6 +607,12 @@ void
 api_http_set_events(struct api_http *api, struct events_sse *ev)
 {
 	api->events = ev;
+}
+
+void
+api_http_set_store(struct api_http *api, struct store *st)
+{
+	api->store = st;
 }
 
 /* Shutdown: a connection closed after its last answer went out (or failed). */

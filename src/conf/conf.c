@@ -1,14 +1,11 @@
 /*
- * conf.c -- the option table and everything it drives: the defaults, the
- * JSON file, the flags and the usage text.
+ * conf.c -- everything the option table (conf_table.c) drives: the
+ * defaults, the JSON file and the flags.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,128 +14,13 @@
 #include <jansson.h>
 
 #include "conf/conf.h"
+#include "conf/conf_int.h"
 #include "util/error.h"
-
-#define CONF_TTL_MAX 2147483647u	/* RFC 2181 section 8 */
-
-/* The key is the field's name, so each option is written down once. */
-#define CONF_OPT(field, flag, sh, type, min, max, def, help) \
-	{ #field, flag, sh, type, min, max, def, help, \
-	  offsetof(struct conf, field) }
-
-static const struct conf_option conf_table[] = {
-	CONF_OPT(state_dir, "state-dir", 0, CONF_STRING, 0, 0, "./state",
-	    "directory of the registry database"),
-	CONF_OPT(dns_listen, "dns-listen", 0, CONF_STRING_LIST, 0, 0,
-	    "127.0.0.1:5353",
-	    "DNS address and port, UDP and TCP; may be repeated"),
-	CONF_OPT(http_listen, "http-listen", 0, CONF_STRING, 0, 0,
-	    "127.0.0.1:8053", "HTTP API address and port"),
-	CONF_OPT(domain, "domain", 0, CONF_STRING, 0, 0, "mesos",
-	    "domain stadiond is authoritative for"),
-	CONF_OPT(framework, "framework", 0, CONF_STRING, 0, 0, "marathon",
-	    "label of the registry's names under the domain"),
-	CONF_OPT(zones_dir, "zones-dir", 0, CONF_STRING, 0, 0, "./zones",
-	    "directory of static zone files"),
-	CONF_OPT(address, "address", 0, CONF_STRING, 0, 0, NULL,
-	    "own address for leader, master and ns1 (default: the first "
-	    "non-wildcard dns_listen address)"),
-	CONF_OPT(log_level, "log-level", 0, CONF_LOG_LEVEL, 0, 0, "notice",
-	    "error, warning, notice, info or debug"),
-	CONF_OPT(foreground, "foreground", 'f', CONF_BOOL, 0, 0, "false",
-	    "stay in the foreground"),
-	CONF_OPT(syslog, "syslog", 0, CONF_BOOL, 0, 0, "false",
-	    "log to syslog instead of stderr"),
-	CONF_OPT(threads, "threads", 0, CONF_UINT, 0, 256, "0",
-	    "DNS worker threads, 0 for one per core"),
-	CONF_OPT(ttl, "ttl", 0, CONF_UINT, 0, CONF_TTL_MAX, "60",
-	    "TTL of registry records"),
-	CONF_OPT(soa_mname, "soa-mname", 0, CONF_STRING, 0, 0, NULL,
-	    "SOA primary server (default: ns1.DOMAIN)"),
-	CONF_OPT(soa_rname, "soa-rname", 0, CONF_STRING, 0, 0, NULL,
-	    "SOA mailbox (default: root.ns1.DOMAIN)"),
-	CONF_OPT(soa_refresh, "soa-refresh", 0, CONF_UINT, 0, CONF_TTL_MAX,
-	    "60", "SOA refresh, seconds"),
-	CONF_OPT(soa_retry, "soa-retry", 0, CONF_UINT, 0, CONF_TTL_MAX,
-	    "600", "SOA retry, seconds"),
-	CONF_OPT(soa_expire, "soa-expire", 0, CONF_UINT, 0, CONF_TTL_MAX,
-	    "86400", "SOA expire, seconds"),
-	CONF_OPT(soa_minimum, "soa-minimum", 0, CONF_UINT, 0, CONF_TTL_MAX,
-	    "60", "SOA minimum, the TTL of negative answers"),
-	CONF_OPT(chaos_version, "chaos-version", 0, CONF_STRING, 0, 0,
-	    PACKAGE_NAME " " PACKAGE_VERSION,
-	    "answer to version.bind CH TXT, empty to refuse"),
-	CONF_OPT(chaos_id, "chaos-id", 0, CONF_STRING, 0, 0, NULL,
-	    "answer to id.server CH TXT, empty to refuse "
-	    "(default: the host name)"),
-	CONF_OPT(edns_udp_size, "edns-udp-size", 0, CONF_UINT, 512, 4096,
-	    "1232", "largest UDP answer sent with EDNS, octets"),
-	CONF_OPT(tcp_idle_timeout, "tcp-idle-timeout", 0, CONF_UINT, 1, 3600,
-	    "10", "seconds before an idle DNS TCP connection is closed"),
-	CONF_OPT(tcp_max_clients, "tcp-max-clients", 0, CONF_UINT, 1, 100000,
-	    "1000", "DNS TCP connections per worker thread"),
-	CONF_OPT(watch_max_wait, "watch-max-wait", 0, CONF_UINT, 1, 3600,
-	    "600", "cap of a blocking HTTP query's ?wait=, seconds"),
-	CONF_OPT(port_range_min, "port-range-min", 0, CONF_UINT, 1, 65535,
-	    "31000", "first host port given to app instances"),
-	CONF_OPT(port_range_max, "port-range-max", 0, CONF_UINT, 1, 65535,
-	    "32000", "last host port given to app instances"),
-	CONF_OPT(docker_endpoint, "docker-endpoint", 0, CONF_STRING, 0, 0,
-	    "unix:///var/run/docker.sock",
-	    "Docker Engine API: unix://PATH or tcp://HOST:PORT"),
-	CONF_OPT(docker_tls_ca, "docker-tls-ca", 0, CONF_STRING, 0, 0, NULL,
-	    "CA certificate of a tcp:// Docker engine (enables TLS)"),
-	CONF_OPT(docker_tls_cert, "docker-tls-cert", 0, CONF_STRING, 0, 0,
-	    NULL, "client certificate for a tcp:// Docker engine"),
-	CONF_OPT(docker_tls_key, "docker-tls-key", 0, CONF_STRING, 0, 0, NULL,
-	    "client key for a tcp:// Docker engine"),
-	CONF_OPT(alert_webhook, "alert-webhook", 0, CONF_STRING_LIST, 0, 0,
-	    NULL, "URL that stadion's alerts are POSTed to; may be repeated"),
-	CONF_OPT(events_max_buffer, "events-max-buffer", 0, CONF_UINT, 4096,
-	    1073741824, "1048576",
-	    "octets a /v2/events reader may lag behind before it is dropped"),
-};
-
-#define CONF_NOPTS (sizeof(conf_table) / sizeof(conf_table[0]))
-
-/* CONF_UINT writes a uint32_t; threads is declared unsigned. */
-_Static_assert(_Generic(((struct conf *)0)->threads, uint32_t: 1, default: 0),
-    "CONF_UINT fields must be uint32_t");
-/* A CONF_STRING_LIST's count is the size_t right after its array. */
-_Static_assert(offsetof(struct conf, n_dns_listen) ==
-    offsetof(struct conf, dns_listen) + sizeof(char **),
-    "a list's count must follow its array");
-_Static_assert(offsetof(struct conf, n_alert_webhook) ==
-    offsetof(struct conf, alert_webhook) + sizeof(char **),
-    "a list's count must follow its array");
-
-/* Flags that steer the program rather than set an option. */
-static const struct conf_cmd {
-	const char *flag;	/* NULL: short flag only */
-	char short_flag;
-	const char *arg;	/* NULL: takes no argument */
-	const char *help;
-} conf_cmds[] = {
-	{ "config", 'c', "FILE", "read the configuration from FILE (JSON)" },
-	{ NULL, 'n', NULL, "check the configuration and exit" },
-	{ "help", 'h', NULL, "print this help and exit" },
-	{ "version", 'V', NULL, "print the version and exit" },
-};
-
-#define CONF_NCMDS (sizeof(conf_cmds) / sizeof(conf_cmds[0]))
 
 /* getopt_long value of a table row: its short flag or one above any char. */
 #define CONF_VAL_BASE 256
 
-const struct conf_option *
-conf_options(size_t *count)
-{
-	*count = CONF_NOPTS;
-	return conf_table;
-}
-
-__attribute__((format(printf, 3, 4)))
-static int
+int
 conf_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -207,7 +89,7 @@ conf_set_string(char **slot, const char *s)
 }
 
 /* Decimal digits only: no sign, no spaces, no base prefixes. */
-static int
+int
 conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 {
 	uint64_t n = 0;
@@ -244,9 +126,14 @@ conf_expected(const struct conf_option *o, char *buf, size_t len)
 		return "expected true or false";
 	case CONF_LOG_LEVEL:
 		return "expected one of error, warning, notice, info, debug";
+	case CONF_JSON:
+		return "expected JSON";
 	}
 	return "invalid value";
 }
+
+static int conf_set_json(struct conf *, const struct conf_option *, json_t *,
+    const char *);
 
 /*
  * Set o from text (a flag's argument or the table's default). A list gains
@@ -274,20 +161,37 @@ conf_set_text(struct conf *c, const struct conf_option *o, const char *s)
 		return ST_OK;
 	case CONF_LOG_LEVEL:
 		return log_level_parse(s, conf_slot(c, o));
+	case CONF_JSON:
+		return conf_set_json(c, o, NULL, s);
 	}
 	return ST_EINVAL;
 }
 
-/* Set o from a JSON value; ST_EINVAL if its type or range is wrong. */
+/*
+ * Set o from a JSON value (or, for CONF_JSON, from text); ST_EINVAL if its
+ * type or range is wrong.
+ */
 static int
-conf_set_json(struct conf *c, const struct conf_option *o, json_t *val)
+conf_set_json(struct conf *c, const struct conf_option *o, json_t *val,
+    const char *text)
 {
+	json_t **slot;
 	json_int_t i;
 	json_t *item;
 	size_t idx;
 	int rc;
 
 	switch (o->type) {
+	case CONF_JSON:
+		slot = conf_slot(c, o);
+		if (text != NULL &&
+		    (val = json_loads(text, JSON_DECODE_ANY, NULL)) == NULL)
+			return ST_EINVAL;
+		if (text == NULL)
+			json_incref(val);
+		json_decref(*slot);
+		*slot = val;
+		return ST_OK;
 	case CONF_STRING:
 	case CONF_LOG_LEVEL:
 		if (!json_is_string(val))
@@ -323,17 +227,41 @@ conf_set_json(struct conf *c, const struct conf_option *o, json_t *val)
 	return ST_EINVAL;
 }
 
+/* A list's default: its items, separated by spaces. */
+static int
+conf_list_default(struct conf *c, const struct conf_option *o)
+{
+	char item[64];
+	size_t len;
+	int rc;
+
+	for (const char *s = o->def; *s != '\0'; s += len) {
+		s += strspn(s, " ");
+		if ((len = strcspn(s, " ")) == 0)
+			break;
+		if (len >= sizeof(item))
+			return ST_EINVAL;
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if ((rc = conf_list_add(c, o, item)) != ST_OK)
+			return rc;
+	}
+	return ST_OK;
+}
+
 int
 conf_init(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < CONF_NOPTS; i++) {
+	for (size_t i = 0; i < conf_nopts; i++) {
 		const struct conf_option *o = &conf_table[i];
 		int rc;
 
 		if (o->def == NULL)
 			continue;
-		if ((rc = conf_set_text(c, o, o->def)) != ST_OK) {
+		rc = o->type == CONF_STRING_LIST ? conf_list_default(c, o) :
+		    conf_set_text(c, o, o->def);
+		if (rc != ST_OK) {
 			conf_deinit(c);
 			return rc;
 		}
@@ -344,11 +272,13 @@ conf_init(struct conf *c)
 void
 conf_deinit(struct conf *c)
 {
-	for (size_t i = 0; i < CONF_NOPTS; i++) {
+	for (size_t i = 0; i < conf_nopts; i++) {
 		const struct conf_option *o = &conf_table[i];
 
 		if (o->type == CONF_STRING)
 			free(*(char **)conf_slot(c, o));
+		else if (o->type == CONF_JSON)
+			json_decref(*(json_t **)conf_slot(c, o));
 		else if (o->type == CONF_STRING_LIST)
 			conf_list_clear(c, o);
 	}
@@ -359,7 +289,7 @@ conf_deinit(struct conf *c)
 static const struct conf_option *
 conf_find_key(const char *key)
 {
-	for (size_t i = 0; i < CONF_NOPTS; i++) {
+	for (size_t i = 0; i < conf_nopts; i++) {
 		if (strcmp(conf_table[i].key, key) == 0)
 			return &conf_table[i];
 	}
@@ -483,7 +413,7 @@ conf_apply_object(struct conf *c, const char *path, json_t *root,
 		if (o == NULL)
 			return conf_err(err, errlen, "%s:%d:%d: unknown key '%s'",
 			    path, p.line, p.col, key);
-		if ((rc = conf_set_json(c, o, val)) == ST_ENOMEM)
+		if ((rc = conf_set_json(c, o, val, NULL)) == ST_ENOMEM)
 			return rc;
 		if (rc != ST_OK)
 			return conf_err(err, errlen, "%s:%d:%d: key '%s': %s",
@@ -533,9 +463,9 @@ out:
 static const struct conf_option *
 conf_by_val(int val)
 {
-	if (val >= CONF_VAL_BASE && (size_t)(val - CONF_VAL_BASE) < CONF_NOPTS)
+	if (val >= CONF_VAL_BASE && (size_t)(val - CONF_VAL_BASE) < conf_nopts)
 		return &conf_table[val - CONF_VAL_BASE];
-	for (size_t i = 0; i < CONF_NOPTS; i++) {
+	for (size_t i = 0; i < conf_nopts; i++) {
 		if (conf_table[i].short_flag != 0 &&
 		    conf_table[i].short_flag == val)
 			return &conf_table[i];
@@ -551,7 +481,7 @@ conf_flag_name(int val)
 
 	if (o != NULL)
 		return o->flag;
-	for (size_t i = 0; i < CONF_NCMDS; i++) {
+	for (size_t i = 0; i < conf_ncmds; i++) {
 		if (conf_cmds[i].short_flag == val)
 			return conf_cmds[i].flag;
 	}
@@ -580,8 +510,8 @@ conf_flag_error(int ch, char **argv, char *err, size_t errlen)
 }
 
 struct conf_getopt {
-	struct option longopts[CONF_NOPTS + CONF_NCMDS + 1];
-	char shortopts[2 * (CONF_NOPTS + CONF_NCMDS) + 3];
+	struct option longopts[CONF_NOPTS_MAX + CONF_NCMDS_MAX + 1];
+	char shortopts[2 * (CONF_NOPTS_MAX + CONF_NCMDS_MAX) + 3];
 };
 
 static void
@@ -593,7 +523,7 @@ conf_getopt_init(struct conf_getopt *g)
 	 * a missing argument from an unknown flag. */
 	g->shortopts[ns++] = '+';
 	g->shortopts[ns++] = ':';
-	for (size_t i = 0; i < CONF_NCMDS; i++) {
+	for (size_t i = 0; i < conf_ncmds; i++) {
 		const struct conf_cmd *cmd = &conf_cmds[i];
 		int has_arg = cmd->arg ? required_argument : no_argument;
 
@@ -604,7 +534,7 @@ conf_getopt_init(struct conf_getopt *g)
 			g->longopts[nl++] = (struct option){ cmd->flag, has_arg,
 			    NULL, cmd->short_flag };
 	}
-	for (size_t i = 0; i < CONF_NOPTS; i++) {
+	for (size_t i = 0; i < conf_nopts; i++) {
 		const struct conf_option *o = &conf_table[i];
 		int has_arg = o->type == CONF_BOOL ? no_argument :
 		    required_argument;
@@ -632,7 +562,7 @@ conf_walk_argv(const struct conf_getopt *g, struct conf *c,
     struct conf_cli *cli, const char **config, int argc, char **argv,
     char *err, size_t errlen)
 {
-	unsigned char listed[CONF_NOPTS] = { 0 };
+	unsigned char listed[CONF_NOPTS_MAX] = { 0 };
 	const struct conf_option *o;
 	char buf[64];
 	int ch, rc;
@@ -704,175 +634,4 @@ out:
 	if (rc != ST_OK)
 		conf_deinit(c);
 	return rc;
-}
-
-/* Labels of 1-63 characters [A-Za-z0-9_-], at most 253 in all; a final
- * dot (absolute name) only where fqdn_ok. */
-static int
-conf_name_ok(const char *s, int fqdn_ok)
-{
-	size_t len = strlen(s), label = 0;
-
-	if (fqdn_ok && len > 1 && s[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-		} else if ((!isalnum((unsigned char)s[i]) && s[i] != '-' &&
-		    s[i] != '_') || ++label > 63) {
-			return 0;
-		}
-	}
-	return label > 0;
-}
-
-static int
-conf_ip_ok(const char *s)
-{
-	struct in6_addr a;
-
-	return inet_pton(AF_INET, s, &a) == 1 ||
-	    inet_pton(AF_INET6, s, &a) == 1;
-}
-
-/* "A.B.C.D:PORT" or "[V6]:PORT", port 1-65535. */
-static int
-conf_addr_port_ok(const char *s)
-{
-	char host[INET6_ADDRSTRLEN];
-	struct in6_addr a;
-	const char *h = s, *colon;
-	size_t hlen;
-	uint64_t port;
-	int af = AF_INET;
-
-	if (*s == '[') {
-		h = s + 1;
-		colon = strchr(h, ']');
-		if (colon == NULL || *++colon != ':')
-			return 0;
-		hlen = (size_t)(colon - 1 - h);
-		af = AF_INET6;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			return 0;
-		hlen = (size_t)(colon - h);
-	}
-	if (hlen >= sizeof(host))
-		return 0;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	return inet_pton(af, host, &a) == 1 &&
-	    conf_parse_uint(colon + 1, 1, 65535, &port) == ST_OK;
-}
-
-int
-conf_validate(const struct conf *c, char *err, size_t errlen)
-{
-	const struct {
-		const char *key, *val;
-		int fqdn_ok;
-	} names[] = {
-		{ "domain", c->domain, 0 },
-		{ "framework", c->framework, 0 },
-		{ "soa_mname", c->soa_mname, 1 },	/* NULL: derived */
-		{ "soa_rname", c->soa_rname, 1 },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (names[i].val != NULL &&
-		    !conf_name_ok(names[i].val, names[i].fqdn_ok))
-			return conf_err(err, errlen,
-			    "key '%s': '%s' is not a valid DNS name",
-			    names[i].key, names[i].val);
-	}
-	if (c->state_dir[0] == '\0')
-		return conf_err(err, errlen, "key 'state_dir': is empty");
-	if (c->zones_dir[0] == '\0')
-		return conf_err(err, errlen, "key 'zones_dir': is empty");
-	if (c->n_dns_listen == 0)
-		return conf_err(err, errlen,
-		    "key 'dns_listen': needs at least one address");
-	for (size_t i = 0; i < c->n_dns_listen; i++) {
-		if (!conf_addr_port_ok(c->dns_listen[i]))
-			return conf_err(err, errlen,
-			    "key 'dns_listen': '%s' is not ADDR:PORT",
-			    c->dns_listen[i]);
-	}
-	if (!conf_addr_port_ok(c->http_listen))
-		return conf_err(err, errlen,
-		    "key 'http_listen': '%s' is not ADDR:PORT", c->http_listen);
-	for (size_t i = 0; i < c->n_alert_webhook; i++) {
-		if (strncmp(c->alert_webhook[i], "http://", 7) != 0 &&
-		    strncmp(c->alert_webhook[i], "https://", 8) != 0)
-			return conf_err(err, errlen, "key 'alert_webhook': '%s' "
-			    "is not an http:// or https:// URL",
-			    c->alert_webhook[i]);
-	}
-	if (c->port_range_min > c->port_range_max)
-		return conf_err(err, errlen, "key 'port_range_min': %u is above "
-		    "port_range_max %u", c->port_range_min, c->port_range_max);
-	if (strncmp(c->docker_endpoint, "unix://", 7) != 0 &&
-	    strncmp(c->docker_endpoint, "tcp://", 6) != 0)
-		return conf_err(err, errlen, "key 'docker_endpoint': '%s' is "
-		    "not unix://PATH or tcp://HOST:PORT", c->docker_endpoint);
-	if ((c->docker_tls_cert == NULL) != (c->docker_tls_key == NULL))
-		return conf_err(err, errlen, "key 'docker_tls_cert': needs "
-		    "docker_tls_key, and the other way round");
-	if (c->address != NULL && !conf_ip_ok(c->address))
-		return conf_err(err, errlen,
-		    "key 'address': '%s' is not an IPv4 or IPv6 address",
-		    c->address);
-	return ST_OK;
-}
-
-static void
-conf_usage_line(FILE *f, char short_flag, const char *flag, const char *arg,
-    const char *help)
-{
-	char left[64];
-
-	snprintf(left, sizeof(left), "%c%c%s%s%s%s%s",
-	    short_flag ? '-' : ' ', short_flag ? short_flag : ' ',
-	    short_flag && flag ? ", " : "  ", flag ? "--" : "",
-	    flag ? flag : "", arg ? " " : "", arg ? arg : "");
-	fprintf(f, "  %-26s %s", left, help);
-}
-
-void
-conf_usage(void *fp, const char *progname)
-{
-	static const char *const metavar[] = {
-		[CONF_STRING] = "TEXT", [CONF_STRING_LIST] = "TEXT",
-		[CONF_UINT] = "N", [CONF_LOG_LEVEL] = "LEVEL", [CONF_BOOL] = NULL,
-	};
-	FILE *f = fp;
-
-	fprintf(f, "usage: %s [-c FILE] [-n] [OPTION ...]\n\n", progname);
-	for (size_t i = 0; i < CONF_NCMDS; i++) {
-		const struct conf_cmd *cmd = &conf_cmds[i];
-
-		conf_usage_line(f, cmd->short_flag, cmd->flag, cmd->arg,
-		    cmd->help);
-		fputc('\n', f);
-	}
-	for (size_t i = 0; i < CONF_NOPTS; i++) {
-		const struct conf_option *o = &conf_table[i];
-
-		conf_usage_line(f, o->short_flag, o->flag, metavar[o->type],
-		    o->help);
-		if (o->type == CONF_UINT)
-			fprintf(f, " (%llu-%llu, default: %s)",
-			    (unsigned long long)o->min,
-			    (unsigned long long)o->max, o->def);
-		else if (o->def != NULL && o->type != CONF_BOOL)
-			fprintf(f, " (default: %s)", o->def);
-		fputc('\n', f);
-	}
-	fprintf(f, "\nEvery option is also a key of the JSON file given with "
-	    "-c; see stadiond.json(5).\n");
 }

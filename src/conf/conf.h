@@ -43,6 +43,26 @@ struct conf {
 	char **alert_webhook;	/* URLs stadion's alerts are POSTed to */
 	size_t n_alert_webhook;
 	uint32_t events_max_buffer;	/* octets a slow /v2/events reader may lag */
+	char **forwarder;	/* "ADDR[:PORT]"; none: resolv_conf's */
+	size_t n_forwarder;
+	char *resolv_conf;
+	uint32_t forward_timeout;	/* milliseconds per upstream */
+	char **recursion_allow;	/* "NET/BITS", "any", "none" */
+	size_t n_recursion_allow;
+	uint32_t cache_size;	/* octets, 0: no cache */
+	uint32_t rrl_responses_per_second;	/* 0: no rate limit */
+	uint32_t rrl_slip;
+	char **rrl_exempt;
+	size_t n_rrl_exempt;
+	char **tsig_keyfile;	/* BIND key files, for dynamic updates */
+	size_t n_tsig_keyfile;
+	struct json_t *tsig_keys;	/* [{name, algorithm, secret}], or NULL */
+	struct json_t *update_policy;	/* rules (dns/policy.h), or NULL */
+	char **allow_transfer;	/* TSIG key names, ADDR[/BITS]; none: nobody */
+	size_t n_allow_transfer;
+	char **notify;		/* secondaries, "ADDR:PORT" */
+	size_t n_notify;
+	uint32_t ixfr_journal_max;	/* changes kept per zone for IXFR */
 };
 
 enum conf_type {
@@ -51,6 +71,7 @@ enum conf_type {
 	CONF_UINT,		/* bounded by min/max */
 	CONF_BOOL,
 	CONF_LOG_LEVEL,
+	CONF_JSON,		/* any JSON value, checked by its user */
 };
 
 /* One row of the option table. */
@@ -60,7 +81,8 @@ struct conf_option {
 	char short_flag;	/* e.g. 'f', 0 if none */
 	enum conf_type type;
 	uint64_t min, max;	/* CONF_UINT range */
-	const char *def;	/* default, as text, for the help and man page */
+	const char *def;	/* default, as text, for the help and man page;
+				   a list's items separated by spaces */
 	const char *help;
 	size_t offset;		/* into struct conf */
 };

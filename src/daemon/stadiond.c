@@ -24,10 +24,15 @@
 #include "api/http.h"
 #include "api/webhook.h"
 #include "conf/conf.h"
+#include "dns/journal.h"
 #include "dns/name.h"
 #include "dns/node.h"
+#include "dns/notify.h"
 #include "dns/pkt.h"
+#include "dns/policy.h"
 #include "dns/server.h"
+#include "dns/tsig.h"
+#include "dns/update.h"
 #include "dns/zone.h"
 #include "dns/zonefile.h"
 #include "orch/orch.h"
@@ -43,6 +48,11 @@ struct daemon {
 	struct store *store;
 	struct registry *registry;
 	struct dns_server *dns;
+	struct dns_tsig_keyring keys;	/* may sign dynamic updates */
+	struct dns_policy policy;
+	struct dns_update_conf updc;
+	struct dns_journal *journal;	/* zone changes, for IXFR */
+	struct dns_notify *notify;	/* tells the secondaries of them */
 	struct api_http *api;
 	struct orch *orch;
 	struct bus *bus;
@@ -290,6 +300,58 @@ orch_setup(struct daemon *d)
 	return orch_start(d->orch);
 }
 
+/* Keys and policy of dynamic updates, on the framework zone z->fw. */
+static int
+update_setup(struct daemon *d, const struct builtin_zones *z)
+{
+	char err[512];
+	int rc;
+
+	if ((rc = dns_update_conf_keys(&d->keys, &d->conf, err,
+	    sizeof(err))) != ST_OK ||
+	    (rc = dns_policy_parse(&d->policy, d->conf.update_policy, err,
+	    sizeof(err))) != ST_OK) {
+		log_errx("stadiond: %s", err);
+		return rc;
+	}
+	d->updc.store = d->store;
+	d->updc.keys = &d->keys;
+	d->updc.policy = &d->policy;
+	memcpy(d->updc.regzone, z->fw, z->fw_len);
+	if (d->keys.nkeys == 0)
+		log_info("stadiond: no TSIG key: every dynamic update is "
+		    "refused");
+	return dns_server_set_update(d->dns, d->base, &d->updc);
+}
+
+/* NOTIFY the secondaries of each serial change, and of every zone now. */
+static int
+notify_setup(struct daemon *d)
+{
+	struct dns_notify_params np = {
+		.targets = d->conf.notify,
+		.ntargets = d->conf.n_notify,
+		.coalesce_ms = DNS_NOTIFY_COALESCE_MS,
+		.retry_ms = DNS_NOTIFY_RETRY_MS,
+		.retries = DNS_NOTIFY_RETRIES,
+	};
+	size_t bad = 0;
+	int err;
+
+	if ((err = dns_notify_new(d->base, d->store, &np, &bad,
+	    &d->notify)) != ST_OK) {
+		if (err == ST_EINVAL)
+			log_errx("stadiond: bad notify target '%s'",
+			    d->conf.notify[bad]);
+		else
+			log_errx("stadiond: cannot set up NOTIFY (%s)",
+			    st_strerror(err));
+		return err;
+	}
+	dns_journal_on_change(d->journal, dns_notify_zone, d->notify);
+	return dns_notify_all(d->notify);
+}
+
 static int
 daemon_start(struct daemon *d)
 {
@@ -308,6 +370,11 @@ daemon_start(struct daemon *d)
 	snprintf(dbdir, sizeof(dbdir), "%s/db", d->conf.state_dir);
 	if ((err = store_open(dbdir, &d->store)) != ST_OK)
 		return err;
+	/* Before any write, so that IXFR sees every change. */
+	if ((err = dns_journal_new(d->store, &(struct dns_journal_params){
+	    d->conf.ixfr_journal_max, DNS_JOURNAL_MAX_BYTES },
+	    &d->journal)) != ST_OK)
+		return err;
 	if ((err = store_write(d->store, builtin_write, &z)) != ST_OK) {
 		log_errx("stadiond: cannot write the built-in zones (%s)",
 		    st_strerror(err));
@@ -321,7 +388,9 @@ daemon_start(struct daemon *d)
 		return err;
 	if ((d->base = event_base_new()) == NULL)
 		return ST_ENOMEM;
-	if ((err = dns_server_new(d->store, &d->conf, &d->dns)) != ST_OK)
+	if ((err = dns_server_new(d->store, &d->conf, &d->dns)) != ST_OK ||
+	    (err = update_setup(d, &z)) != ST_OK ||
+	    (err = notify_setup(d)) != ST_OK)
 		return err;
 	if ((err = api_http_new(d->base, d->conf.http_listen, d->registry,
 	    d->conf.watch_max_wait, &d->api)) != ST_OK) {
@@ -329,6 +398,7 @@ daemon_start(struct daemon *d)
 		    d->conf.http_listen, st_strerror(err));
 		return err;
 	}
+	api_http_set_store(d->api, d->store);
 	if ((err = events_setup(d)) != ST_OK || (err = orch_setup(d)) != ST_OK)
 		return err;
 	d->sig_term = evsignal_new(d->base, SIGTERM, on_signal, d);
@@ -357,10 +427,14 @@ daemon_stop(struct daemon *d)
 		event_free(d->sig_int);
 	if (d->sig_hup)
 		event_free(d->sig_hup);
+	dns_notify_free(d->notify);
 	if (d->base)
 		event_base_free(d->base);
 	registry_free(d->registry);
+	dns_journal_free(d->journal);
 	store_close(d->store);
+	dns_tsig_keyring_deinit(&d->keys);
+	dns_policy_deinit(&d->policy);
 	conf_deinit(&d->conf);
 }
 
@@ -374,6 +448,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	memset(&cli, 0, sizeof(cli));
+	dns_tsig_keyring_init(&d.keys);
 	if (conf_load(&d.conf, &cli, argc, argv, err, sizeof(err)) != ST_OK ||
 	    (!cli.help && !cli.version &&
 	    conf_validate(&d.conf, err, sizeof(err)) != ST_OK)) {

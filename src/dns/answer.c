@@ -324,7 +324,8 @@ answer_chaos(struct dns_answer_ctx *ctx, const struct dns_query *q,
 
 /*
  * Answer from the zone data. Returns the rcode; ST_ESPACE from the answer
- * or authority section turns into TC by the caller.
+ * or authority section turns into TC by the caller; ST_ENOTFOUND (and
+ * REFUSED) when no zone holds the name.
  */
 static int
 answer_zone(struct dns_answer_ctx *ctx, const struct dns_query *q,
@@ -343,7 +344,7 @@ answer_zone(struct dns_answer_ctx *ctx, const struct dns_query *q,
 	if (dns_name_to_key(q->qname, q->qname_len, qkey, &qklen) != ST_OK ||
 	    dns_zone_find(ctx->txn, qkey, qklen, &zklen, &zflags) != ST_OK) {
 		*rcode = DNS_RCODE_REFUSED;
-		return ST_OK;
+		return ST_ENOTFOUND;
 	}
 	for (size_t i = 0; i < zklen; i++)
 		zlabels += qkey[i] == 0;
@@ -429,6 +430,16 @@ ssize_t
 dns_answer(struct dns_answer_ctx *ctx, const uint8_t *qbuf, size_t qlen,
     uint8_t *resp, size_t respcap, int tcp)
 {
+	struct dns_answer_info info;
+
+	return dns_answer_query(ctx, qbuf, qlen, resp, respcap, tcp, &info);
+}
+
+ssize_t
+dns_answer_query(struct dns_answer_ctx *ctx, const uint8_t *qbuf,
+    size_t qlen, uint8_t *resp, size_t respcap, int tcp,
+    struct dns_answer_info *info)
+{
 	struct dns_query q;
 	struct dns_pkt p;
 	struct dns_pkt_mark after_q;
@@ -436,6 +447,7 @@ dns_answer(struct dns_answer_ctx *ctx, const uint8_t *qbuf, size_t qlen,
 	uint8_t rcode = DNS_RCODE_NOERROR;
 	int err;
 
+	info->outside = 0;
 	if (respcap < DNS_UDP_MIN)
 		return ST_EINVAL;
 	err = dns_pkt_parse_query(qbuf, qlen, &q);
@@ -482,6 +494,11 @@ dns_answer(struct dns_answer_ctx *ctx, const uint8_t *qbuf, size_t qlen,
 			err = answer_zone(ctx, &q, &p, &rcode);
 		else
 			rcode = DNS_RCODE_REFUSED;
+	}
+	if (err == ST_ENOTFOUND) {
+		info->outside = 1;
+		info->q = q;
+		err = ST_OK;
 	}
 	if (err == ST_ESPACE) {
 		/* Minimal truncation: the question alone, and TC. */

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dns/pkt.h"
+
 struct store;
 struct dns_answer_ctx;
 
@@ -38,5 +40,17 @@ void dns_answer_end(struct dns_answer_ctx *ctx);
  */
 ssize_t dns_answer(struct dns_answer_ctx *ctx, const uint8_t *q, size_t qlen,
     uint8_t *resp, size_t respcap, int tcp);
+
+/* What dns_answer_query tells besides the response. */
+struct dns_answer_info {
+	int outside;		/* no zone holds the name: REFUSED, and a
+				   resolver may forward it */
+	struct dns_query q;	/* the query, when outside */
+};
+
+/* dns_answer, and info filled. */
+ssize_t dns_answer_query(struct dns_answer_ctx *ctx, const uint8_t *q,
+    size_t qlen, uint8_t *resp, size_t respcap, int tcp,
+    struct dns_answer_info *info);
 
 #endif

@@ -102,6 +102,29 @@ dns_name_to_key(const uint8_t *name, size_t len, uint8_t *key, size_t *keylen)
 }
 
 int
+dns_name_from_key(const uint8_t *key, size_t klen, uint8_t *name, size_t *len)
+{
+	size_t s, lablen, o;
+
+	if (klen == 1 && key[0] == 0)
+		klen = 0;
+	if (klen + 1 > DNS_NAME_MAX)
+		return ST_EFORMAT;
+	for (s = 0; s < klen; s += lablen + 1) {
+		lablen = strnlen((const char *)key + s, klen - s);
+		if (s + lablen == klen || lablen == 0 || lablen > DNS_LABEL_MAX)
+			return ST_EFORMAT;
+		/* The last label of the key is the first of the name. */
+		o = klen - s - lablen - 1;
+		name[o] = (uint8_t)lablen;
+		memcpy(name + o + 1, key + s, lablen);
+	}
+	name[klen] = 0;
+	*len = klen + 1;
+	return ST_OK;
+}
+
+int
 dns_name_from_text(const char *text, uint8_t *out, size_t *outlen)
 {
 	size_t o = 0, lablen;

@@ -35,6 +35,14 @@ int dns_name_wire_len(const uint8_t *name, size_t maxlen, size_t *len);
 int dns_name_to_key(const uint8_t *name, size_t len, uint8_t *key,
     size_t *keylen);
 
+/*
+ * Wire name of a key (DNS_NAME_MAX octets), its labels in their order again
+ * (lowercase, as keys are). The root's key may be empty or, as the store
+ * hands it back, a single 0 octet. ST_EFORMAT for a malformed key.
+ */
+int dns_name_from_key(const uint8_t *key, size_t klen, uint8_t *name,
+    size_t *len);
+
 /* Presentation form ("web.marathon.mesos." or "web.marathon.mesos") to wire. */
 int dns_name_from_text(const char *text, uint8_t *out, size_t *outlen);
 /* Wire to presentation form with a trailing dot; ST_ESPACE if too small. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/journal.h"
 #include "dns/node.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -14,10 +15,6 @@
 
 #define RRSET_HDR 10	/* type, origin, reserved, ttl, count */
 #define RR_HDR 4	/* weight, rdlen */
-
-
-
-
 
 int
 dns_node_iter_init(struct dns_node_iter *it, const uint8_t *blob, size_t len)
@@ -201,8 +198,12 @@ dns_node_edit_commit(struct dns_node_edit *e, struct store_txn *txn,
 		if (rc < 0)
 			goto corrupt;
 	}
-	if (nsets == 0)
+	if (nsets == 0) {
+		if ((err = dns_journal_node(txn, key, klen, old, oldlen, NULL,
+		    0)) != ST_OK)
+			return err;
 		return store_del(txn, STORE_DB_NODES, key, klen);
+	}
 	if ((blob = malloc(total)) == NULL) {
 		store_txn_fail(txn, ST_ENOMEM);
 		return ST_ENOMEM;
@@ -220,7 +221,10 @@ dns_node_edit_commit(struct dns_node_edit *e, struct store_txn *txn,
 	}
 	if (e->len)
 		memcpy(blob + o, e->buf, e->len);
-	err = store_put(txn, STORE_DB_NODES, key, klen, blob, total);
+	/* Before the put: old points into the map, which the put may move. */
+	err = dns_journal_node(txn, key, klen, old, oldlen, blob, total);
+	if (err == ST_OK)
+		err = store_put(txn, STORE_DB_NODES, key, klen, blob, total);
 	free(blob);
 	return err;
 corrupt:

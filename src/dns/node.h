@@ -2,7 +2,8 @@
  * node.h -- the pre-encoded records of one owner name, as stored in LMDB.
  *
  * A node blob holds RRsets; each RRset records which origin wrote it (zone
- * file, registry, or the zone apex built from the configuration) so that a
+ * file, registry, dynamic update, or the zone apex built from the
+ * configuration) so that a
  * writer can replace its own records at a name without touching the others'.
  * Every RR carries a weight used for answer ordering (SRV weight, A shuffle).
  *
@@ -24,6 +25,7 @@ enum dns_origin {
 	DNS_ORIGIN_ZONEFILE = 0,
 	DNS_ORIGIN_REGISTRY = 1,
 	DNS_ORIGIN_APEX = 2,
+	DNS_ORIGIN_UPDATE = 3,	/* written by a dynamic update (RFC 2136) */
 };
 
 /* A view of one RRset inside a blob. */

@@ -11,6 +11,8 @@
 struct store;
 struct conf;
 struct dns_server;
+struct dns_update_conf;
+struct event_base;
 
 /*
  * Bind every socket (so address errors show at start-up) for conf->threads
@@ -18,6 +20,16 @@ struct dns_server;
  */
 int dns_server_new(struct store *st, const struct conf *c,
     struct dns_server **out);
+/*
+ * Accept dynamic updates: the workers hand each UPDATE to base (the main
+ * loop, the only writer), where it is applied with uc (which must outlive
+ * srv) and answered. Without it UPDATE gets NOTIMP. uc's keys also
+ * verify the zone transfer requests, which the workers answer to those
+ * conf's allow_transfer lets in (without it only unsigned requests pass).
+ * Before dns_server_start. ST_ENOMEM.
+ */
+int dns_server_set_update(struct dns_server *srv, struct event_base *base,
+    const struct dns_update_conf *uc);
 /* Start the worker threads. */
 int dns_server_start(struct dns_server *srv);
 /* Stop and join the threads, close the sockets, free. Accepts NULL. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/journal.h"
 #include "dns/name.h"
 #include "dns/node.h"
 #include "dns/pkt.h"
@@ -53,6 +54,28 @@ zone_key(const uint8_t *apex, size_t len, uint8_t *key, size_t *klen)
 	return dns_name_to_key(apex, len, key, klen);
 }
 
+/*
+ * A zone that comes or goes changes what the zones around it hold: tell
+ * the journal when the zone at key exists as `was` says before the change.
+ */
+static int
+zone_journal_exists(struct store_txn *txn, const uint8_t *key, size_t klen,
+    int was)
+{
+	const void *val;
+	size_t vlen;
+	int err;
+
+	err = store_get(txn, STORE_DB_ZONES, key, klen, &val, &vlen);
+	if (err != ST_OK && err != ST_ENOTFOUND) {
+		store_txn_fail(txn, err);
+		return err;
+	}
+	if ((err == ST_OK) != was)
+		return ST_OK;
+	return dns_journal_zone(txn, key, klen);
+}
+
 int
 dns_zone_add(struct store_txn *txn, const uint8_t *apex, size_t len,
     uint8_t flags)
@@ -65,6 +88,8 @@ dns_zone_add(struct store_txn *txn, const uint8_t *apex, size_t len,
 		store_txn_fail(txn, err);
 		return err;
 	}
+	if ((err = zone_journal_exists(txn, key, klen, 0)) != ST_OK)
+		return err;
 	return store_put(txn, STORE_DB_ZONES, key, klen, &flags, 1);
 }
 
@@ -79,6 +104,8 @@ dns_zone_remove(struct store_txn *txn, const uint8_t *apex, size_t len)
 		store_txn_fail(txn, err);
 		return err;
 	}
+	if ((err = zone_journal_exists(txn, key, klen, 1)) != ST_OK)
+		return err;
 	return store_del(txn, STORE_DB_ZONES, key, klen);
 }
 
@@ -115,8 +142,6 @@ zone_soa_serial_at(const uint8_t *blob, size_t len, size_t *off)
 	}
 	return rc < 0 ? ST_EFORMAT : ST_ENOTFOUND;
 }
-
-
 
 int
 dns_zone_serial(struct store_txn *txn, const uint8_t *apex, size_t len,
@@ -162,7 +187,9 @@ dns_zone_bump_serial(struct store_txn *txn, const uint8_t *apex, size_t len,
 	/* RFC 1982: adding one always moves forward, 0 included. */
 	s = wire_rd32(copy + off) + 1;
 	wire_wr32(copy + off, s);
-	err = store_put(txn, STORE_DB_NODES, key, klen, copy, vlen);
+	err = dns_journal_node(txn, key, klen, val, vlen, copy, vlen);
+	if (err == ST_OK)
+		err = store_put(txn, STORE_DB_NODES, key, klen, copy, vlen);
 	free(copy);
 	if (err == ST_OK && serial)
 		*serial = s;

@@ -29,6 +29,8 @@ struct store {
 	 * takes it exclusively only to grow the map.
 	 */
 	pthread_rwlock_t resize_lock;
+	const struct store_hook *hook;
+	void *hook_arg;
 };
 
 struct store_txn {
@@ -37,6 +39,7 @@ struct store_txn {
 	int readonly;
 	int active;
 	int err;
+	void *hook_state;
 };
 
 static const char *const store_db_names[STORE_DB__COUNT] = {
@@ -50,6 +53,7 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	[STORE_DB_VERSIONS] = "versions",
 	[STORE_DB_TASKS] = "tasks",
 	[STORE_DB_DEPLOYMENTS] = "deployments",
+	[STORE_DB_JOURNAL] = "journal",
 };
 
 static int
@@ -201,6 +205,7 @@ store_grow(struct store *st)
 int
 store_write(struct store *st, store_write_fn fn, void *arg)
 {
+	const struct store_hook *h = st->hook;
 	struct store_txn t;
 	int rc, err;
 
@@ -214,19 +219,45 @@ store_write(struct store *st, store_write_fn fn, void *arg)
 		err = fn(&t, arg);
 		if (err == ST_OK)
 			err = t.err;
+		if (err == ST_OK && h != NULL) {
+			err = h->precommit(&t, st->hook_arg, t.hook_state);
+			if (err == ST_OK)
+				err = t.err;
+		}
 		if (err == ST_OK) {
 			rc = mdb_txn_commit(t.txn);
-			if (rc == 0)
+			if (rc == 0) {
+				if (h != NULL)
+					h->end(st->hook_arg, t.hook_state, 1);
 				return ST_OK;
+			}
 			err = store_mdb_error("commit", rc);
 		} else {
 			mdb_txn_abort(t.txn);
 		}
+		if (h != NULL)
+			h->end(st->hook_arg, t.hook_state, 0);
 		if (err != ST_EFULL && t.err != ST_EFULL)
 			return err;
 		if ((err = store_grow(st)) != ST_OK)
 			return err;
 	}
+}
+
+void
+store_set_hook(struct store *st, const struct store_hook *h, void *arg)
+{
+	st->hook = h;
+	st->hook_arg = h ? arg : NULL;
+}
+
+void *
+store_txn_hook(struct store_txn *t, const struct store_hook *h, void ***state)
+{
+	if (t->readonly || h == NULL || t->st->hook != h)
+		return NULL;
+	*state = &t->hook_state;
+	return t->st->hook_arg;
 }
 
 int

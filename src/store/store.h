@@ -32,6 +32,8 @@ enum store_db {
 	STORE_DB_VERSIONS,	/* app id "\0" version -> JSON definition */
 	STORE_DB_TASKS,		/* app id "\0" task id -> JSON task record */
 	STORE_DB_DEPLOYMENTS,	/* deployment id -> JSON deployment */
+	STORE_DB_JOURNAL,	/* changes of the zones, for IXFR
+				   (dns/journal.h) */
 	STORE_DB__COUNT
 };
 
@@ -120,6 +122,35 @@ int store_get_json(struct store_txn *txn, enum store_db db, const void *key,
 int store_parse_json(const void *val, size_t vlen, json_t **out);
 int store_put_json(struct store_txn *txn, enum store_db db, const void *key,
     size_t klen, const json_t *v);
+
+/*
+ * A hook on every write transaction, for state kept beside the data that
+ * must change in the same commit (the DNS journal of zone changes).
+ * precommit runs once the write function and all its operations succeeded,
+ * still inside the transaction: it may read and write, and an error from it
+ * aborts the transaction (ST_EFULL grows the map and runs it all again).
+ * end runs after every transaction ended, committed (1) or not (0), before
+ * a retry too: it frees the per-transaction state and acts on a commit.
+ */
+struct store_hook {
+	int (*precommit)(struct store_txn *txn, void *arg, void *state);
+	void (*end)(void *arg, void *state, int committed);
+};
+
+/*
+ * Install h with arg as the hook of st (one per store; h NULL removes it).
+ * On the writer thread, outside a transaction.
+ */
+void store_set_hook(struct store *st, const struct store_hook *h, void *arg);
+
+/*
+ * In a write transaction of a store whose hook is h: the hook's arg, and in
+ * *state the slot of its per-transaction state (NULL at the start of each
+ * transaction; the hook's end frees what is put there). NULL when h is not
+ * the store's hook or txn is a reader.
+ */
+void *store_txn_hook(struct store_txn *txn, const struct store_hook *h,
+    void ***state);
 
 /* Registry change index: read it, or bump it by one in a write txn. */
 int store_index_get(struct store_txn *txn, uint64_t *index);

@@ -40,9 +40,9 @@ if [ -z "$confdir" ]; then
 	confdir=$work/conf
 fi
 
-deps="ldns libevent libevent_pthreads jansson lmdb libcurl"
+deps="ldns libevent libevent_pthreads jansson lmdb libcurl libcrypto"
 cflags=$(pkg-config --cflags $deps 2>/dev/null || true)
-libs=$(pkg-config --libs $deps 2>/dev/null || echo "-lldns -levent -levent_pthreads -ljansson -llmdb -lcurl")
+libs=$(pkg-config --libs $deps 2>/dev/null || echo "-lldns -levent -levent_pthreads -ljansson -llmdb -lcurl -lcrypto")
 mapfile -t srcs < <(find "$top/src" -name '*.c' -not -path "$top/src/daemon/*" \
     -not -path "$top/src/ctl/*" | sort)
 

@@ -5,6 +5,7 @@ APPS_SYSTEM_TESTS = \
 	tests/system/apps-docker.sh \
 	tests/system/apps-health.sh \
 	tests/system/apps-docker-health.sh \
+	tests/system/resolver-docker.sh \
 	tests/system/stadionctl-live.sh
 TESTS += $(APPS_SYSTEM_TESTS)
 EXTRA_DIST += $(APPS_SYSTEM_TESTS) tests/system/apps.mk tests/system/apps-lib.sh

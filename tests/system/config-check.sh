@@ -88,6 +88,17 @@ run_n "$T/bad-ttl.json" --ttl 5
 run_n "$T/good.json" --ttl 5 --threads 1
 [ "$RC" = 0 ] || fail "good file with flags: $OUT"
 
+# Zone transfers: key names and networks, notify targets.
+run_n "$T/good.json" --allow-transfer xfr.key --allow-transfer 10.0.0.0/8 \
+    --notify 127.0.0.1:5300 --notify '[::1]:53' --ixfr-journal-max 0
+[ "$RC" = 0 ] || fail "transfer flags: $OUT"
+bad_config bad-acl "key 'allow_transfer': '10.0.0.0/33'" \
+    '{ "allow_transfer": ["xfr", "10.0.0.0/33"] }'
+bad_config bad-notify "key 'notify': '10.0.0.3' is not ADDR:PORT" \
+    '{ "notify": ["10.0.0.3"] }'
+bad_config bad-journal "$T/bad-journal.json:1:[0-9]+: .*'ixfr_journal_max'" \
+    '{ "ixfr_journal_max": -1 }'
+
 # -n binds nothing and writes no state.
 run_n "$T/good.json"
 [ ! -e /nonexistent/state ] || fail "-n created the state dir"

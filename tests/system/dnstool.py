@@ -25,7 +25,7 @@ import sys
 import time
 
 RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN",
-          4: "NOTIMP", 5: "REFUSED"}
+          4: "NOTIMP", 5: "REFUSED", 9: "NOTAUTH"}
 
 
 def qname(name):
@@ -105,11 +105,15 @@ MARKER = qname("stadion-corpus-marker.marathon.mesos")
 def corpus_udp(host, port, msgs, stats):
     """Send in batches; after each batch a well-formed marker query. One
     socket means one 4-tuple, so one daemon socket and thread: when the
-    marker's answer is back, every answer of the batch is back too."""
+    marker's answer is back, every answer of the batch is back too
+    (but an UPDATE's)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
     s.connect((host, port))
     batch = 32
+    # UPDATEs are answered by the main loop, later than the marker of
+    # their batch: an answer may be to a query of any batch so far.
+    ids = {}
     for i in range(0, len(msgs), batch):
         sent = []
         for m in msgs[i:i + batch]:
@@ -119,7 +123,6 @@ def corpus_udp(host, port, msgs, stats):
             except OSError:
                 stats["udp_unsendable"] += 1
         stats["udp_sent"] += len(sent)
-        ids = {}
         for m in sent:
             h = header(m)
             if h is not None:

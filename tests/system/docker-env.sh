@@ -6,6 +6,8 @@
 #     starts "dockerd --bridge=none --iptables=false" and remembers it);
 #   - the image stadion-test/busybox:latest exists (docker import of a
 #     directory holding the static busybox and a link per applet);
+#     docker_env_glibc_image makes stadion-test/glibc:latest, the same
+#     with the host's getent and glibc's NSS modules (a glibc resolver);
 #   - a registry with htpasswd auth listens on 127.0.0.1:$REGISTRY_PORT
 #     (user $REGISTRY_USER, password $REGISTRY_PASSWORD);
 # and docker_env_stop stops whatever docker_env_start started (the image
@@ -13,10 +15,12 @@
 # Run: docker-env.sh start|stop (the state lives in $DOCKER_ENV_DIR,
 # default /tmp/stadion-docker-env; a dockerd we start, in $DOCKER_SHARED).
 #
-# Packages: docker.io docker-registry busybox-static apache2-utils curl.
+# Packages: docker.io docker-registry busybox-static apache2-utils curl
+# (and libc-bin: getent, ldd).
 
 DOCKER_SOCK=/var/run/docker.sock
 TEST_IMAGE=stadion-test/busybox:latest
+GLIBC_IMAGE=stadion-test/glibc:latest
 : "${DOCKER_ENV_DIR:=${TMPDIR:-/tmp}/stadion-docker-env}"
 : "${DOCKER_SHARED:=${TMPDIR:-/tmp}/stadion-dockerd}"
 REGISTRY_USER=stadion
@@ -95,25 +99,80 @@ _denv_engine_leave() {
 	_denv_unlock
 }
 
-docker_env_image() {
-	docker image inspect "$TEST_IMAGE" >/dev/null 2>&1 && return 0
-	local bb root a
+# _denv_busybox_root ROOT: a fresh root file system in ROOT holding the
+# static busybox and a link per applet in /bin.
+_denv_busybox_root() {
+	local bb root=$1 a
 	bb=$(command -v busybox) || bb=/bin/busybox
 	[ -x "$bb" ] || { _denv_log "no busybox (busybox-static)"; return 1; }
-	root=$DOCKER_ENV_DIR/rootfs
 	rm -rf "$root"
-	mkdir -p "$root/bin" "$root/tmp" "$root/proc" "$root/sys" "$root/dev" "$root/etc"
-	cp "$bb" "$root/bin/busybox"
+	mkdir -p "$root/bin" "$root/tmp" "$root/proc" "$root/sys" "$root/dev" "$root/etc" || return 1
+	cp "$bb" "$root/bin/busybox" || return 1
 	# Relative links: busybox --install -s would point at the host's path.
 	for a in $("$bb" --list); do
 		[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
 	done
-	tar -C "$root" -cf "$DOCKER_ENV_DIR/rootfs.tar" . &&
+}
+
+# _denv_import ROOT IMAGE: docker import of ROOT as IMAGE (sh, PATH=/bin);
+# ROOT is removed.
+_denv_import() {
+	local root=$1 rc
+	tar -C "$root" -cf "$root.tar" . &&
 	    docker import --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' \
-	    "$DOCKER_ENV_DIR/rootfs.tar" "$TEST_IMAGE" >/dev/null
-	local rc=$?
-	rm -rf "$root" "$DOCKER_ENV_DIR/rootfs.tar"
+	    "$root.tar" "$2" >/dev/null
+	rc=$?
+	rm -rf "$root" "$root.tar"
 	return $rc
+}
+
+docker_env_image() {
+	docker image inspect "$TEST_IMAGE" >/dev/null 2>&1 && return 0
+	_denv_busybox_root "$DOCKER_ENV_DIR/rootfs" &&
+	    _denv_import "$DOCKER_ENV_DIR/rootfs" "$TEST_IMAGE"
+}
+
+# _denv_copy_libs ROOT FILE...: copy into ROOT, at their host paths, the
+# shared libraries that ldd lists for the FILEs.
+_denv_copy_libs() {
+	local root=$1 lib
+	shift
+	for lib in $(ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && NF > 1 { print $1 }' | sort -u); do
+		mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || return 1
+	done
+}
+
+# docker_env_glibc_image: the image $GLIBC_IMAGE, busybox's with the host's
+# getent, the libraries it needs, glibc's files and dns NSS modules and an
+# nsswitch.conf "hosts: files dns": names in it are resolved by glibc
+# (busybox's nslookup has a resolver of its own).
+docker_env_glibc_image() {
+	docker image inspect "$GLIBC_IMAGE" >/dev/null 2>&1 && return 0
+	local root=$DOCKER_ENV_DIR/glibc-root getent libc dir m mods=()
+	getent=$(command -v getent) || { _denv_log "no getent"; return 1; }
+	libc=$(ldd "$getent" | awk '$1 ~ /^libc\.so/ { print $3 }')
+	[ -n "$libc" ] || { _denv_log "$getent is not linked with glibc"; return 1; }
+	dir=$(dirname "$libc")
+	# Built into libc since glibc 2.34, separate (and needing libresolv)
+	# before: copied either way.
+	for m in libnss_files.so.2 libnss_dns.so.2; do
+		[ -e "$dir/$m" ] && mods+=("$dir/$m")
+	done
+	if ! _denv_busybox_root "$root"; then
+		rm -rf "$root"
+		return 1
+	fi
+	# Not through a link busybox might have made.
+	rm -f "$root/bin/getent"
+	if ! cp "$getent" "$root/bin/getent" || ! _denv_copy_libs "$root" "$getent" "${mods[@]}"; then
+		rm -rf "$root"
+		return 1
+	fi
+	for m in "${mods[@]}"; do
+		cp -L "$m" "$root$m" || { rm -rf "$root"; return 1; }
+	done
+	printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$root/etc/nsswitch.conf"
+	_denv_import "$root" "$GLIBC_IMAGE"
 }
 
 _denv_registry_up() {

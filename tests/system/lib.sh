@@ -160,11 +160,14 @@ APP_PORT_MIN=$((21000 + (RANDOM % 190) * 200))
 APP_PORT_MAX=$((APP_PORT_MIN + 199))
 
 # _daemon_cmd: the stadiond command line for this test's ports and dirs.
+# Names outside the zones are not forwarded (the host's resolvers are not
+# on the loopback): a test that forwards gives --forwarder and
+# --recursion-allow, whose networks add to this "none".
 _daemon_cmd() {
 	DAEMON_CMD=("$STADIOND" -f --state-dir "$T/state" --zones-dir "$T/zones"
 	    --dns-listen "127.0.0.1:$DNS_PORT" --http-listen "127.0.0.1:$HTTP_PORT"
 	    --port-range-min "$APP_PORT_MIN" --port-range-max "$APP_PORT_MAX"
-	    --log-level debug "${DAEMON_ARGS[@]}")
+	    --recursion-allow none --log-level debug "${DAEMON_ARGS[@]}")
 	# DNS_V6=1: also listen on [::1] (same port).
 	if [ "${DNS_V6:-0}" = 1 ]; then
 		DAEMON_CMD+=(--dns-listen "[::1]:$DNS_PORT")

@@ -121,6 +121,17 @@ test_defaults(void **state)
 	assert_int_equal(c.tcp_idle_timeout, 10);
 	assert_int_equal(c.tcp_max_clients, 1000);
 	assert_int_equal(c.watch_max_wait, 600);
+	assert_int_equal(c.n_forwarder, 0);
+	assert_string_equal(c.resolv_conf, "/etc/resolv.conf");
+	assert_int_equal(c.forward_timeout, 1500);
+	/* A list's default of several items. */
+	assert_int_equal(c.n_recursion_allow, 6);
+	assert_string_equal(c.recursion_allow[0], "127.0.0.0/8");
+	assert_string_equal(c.recursion_allow[5], "fc00::/7");
+	assert_int_equal(c.n_rrl_exempt, 6);
+	assert_int_equal(c.cache_size, 4194304);
+	assert_int_equal(c.rrl_responses_per_second, 100);
+	assert_int_equal(c.rrl_slip, 2);
 	assert_false(cli.check_only || cli.help || cli.version);
 	assert_int_equal(conf_validate(&c, err, sizeof(err)), ST_OK);
 	conf_deinit(&c);
@@ -422,6 +433,22 @@ test_validate(void **state)
 	expect_invalid("--address", "fe80::1", NULL);
 	expect_invalid("--address", "10.0.0.1:53",
 	    "key 'address': '10.0.0.1:53' is not an IPv4 or IPv6 address");
+
+	expect_invalid("--forwarder", "10.0.0.1", NULL);
+	expect_invalid("--forwarder", "10.0.0.1:5353", NULL);
+	expect_invalid("--forwarder", "fd00::1", NULL);
+	expect_invalid("--forwarder", "[fd00::1]:53", NULL);
+	expect_invalid("--forwarder", "resolver.example",
+	    "key 'forwarder': 'resolver.example' is not ADDR or ADDR:PORT");
+	expect_invalid("--forwarder", "10.0.0.1:0",
+	    "key 'forwarder': '10.0.0.1:0' is not ADDR or ADDR:PORT");
+	expect_invalid("--recursion-allow", "any", NULL);
+	expect_invalid("--recursion-allow", "none", NULL);
+	expect_invalid("--recursion-allow", "10.1.0.0/16", NULL);
+	expect_invalid("--recursion-allow", "10.1.0.0/8", "key "
+	    "'recursion_allow': '10.1.0.0/8' is not NET/BITS, ADDR, any or none");
+	expect_invalid("--rrl-exempt", "2001:db8::/129", "key "
+	    "'rrl_exempt': '2001:db8::/129' is not NET/BITS, ADDR, any or none");
 }
 
 static void
