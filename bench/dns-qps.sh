@@ -35,22 +35,10 @@ LAT_DURATION=${LAT_DURATION:-5}
 LAT_QPS=${LAT_QPS:-}
 SERVERS=${SERVERS:-stadion nsd knot}
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/stadion-bench.XXXXXX")
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	if [ "${KEEP:-0}" = 1 ]; then echo "bench: kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+bench_tmpdir stadion-bench
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
-
-need() {
-	command -v "$1" >/dev/null 2>&1 || die "$1 not found (apt-get install $2)"
-}
 need dnsperf dnsperf
 need dig bind9-dnsutils
 need curl curl
@@ -64,25 +52,9 @@ for s in $SERVERS; do
 	esac
 done
 
-free_port() {
-	python3 "$top/tests/system/free_port.py"
-}
-
-# wait_dns PORT NAME: until the server answers NAME with NOERROR.
-wait_dns() {
-	local i
-	for i in $(seq 1 100); do
-		if dig -r @127.0.0.1 -p "$1" +time=1 +tries=1 "$2" A 2>/dev/null | grep -q 'status: NOERROR'; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	return 1
-}
-
 # ---------------------------------------------------------------- data
 
-mkdir -p "$T/zone" "$T/nsd" "$T/knot/db" "$T/stadion/state" "$T/stadion/zones"
+mkdir -p "$T/zone"
 say "generating $SERVICES services x 3 instances"
 python3 - "$SERVICES" "$T" <<'EOF'
 import random, sys
@@ -117,21 +89,9 @@ EOF
 # ---------------------------------------------------------------- servers
 
 start_stadion() {
-	local port=$1 http
-	http=$(free_port)
-	"$STADIOND" -f --threads 1 --log-level warning \
-	    --state-dir "$T/stadion/state" --zones-dir "$T/stadion/zones" \
-	    --dns-listen "127.0.0.1:$port" --http-listen "127.0.0.1:$http" \
-	    > "$T/stadion/stadiond.log" 2>&1 &
-	PIDS+=($!)
-	local i
-	for i in $(seq 1 100); do
-		curl -sf -o /dev/null "http://127.0.0.1:$http/health" && break
-		sleep 0.1
-	done
-	curl -sf -o /dev/null "http://127.0.0.1:$http/health" || { cat "$T/stadion/stadiond.log" >&2; die "stadiond did not start"; }
+	stadion_dns_start "$1"
 	say "stadion: registering $((SERVICES * 3)) instances"
-	python3 - "$http" "$T/instances.txt" <<'EOF' || die "registration failed"
+	python3 - "$HTTP_PORT" "$T/instances.txt" <<'EOF' || die "registration failed"
 import http.client, sys, time
 port, path = int(sys.argv[1]), sys.argv[2]
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -154,45 +114,20 @@ print("bench: stadion: %d registrations in %.1f s (%.0f/s)" % (n, dt, n / dt),
 EOF
 }
 
+# shellcheck source=tests/system/nsd-lib.sh
+. "$top/tests/system/nsd-lib.sh"
+
 start_nsd() {
-	local port=$1
-	cat > "$T/nsd/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1@$port
-	port: $port
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: "$T/zone"
-	database: ""
-	pidfile: "$T/nsd/nsd.pid"
-	xfrdfile: "$T/nsd/xfrd.state"
-	zonelistfile: "$T/nsd/zone.list"
-	logfile: "$T/nsd/nsd.log"
-	verbosity: 1
-	do-ip6: no
-remote-control:
-	control-enable: no
+	nsd_start 127.0.0.1 "$1" <<EOF
 zone:
 	name: marathon.mesos
 	zonefile: "$T/zone/marathon.mesos.zone"
 EOF
-	nsd -d -c "$T/nsd/nsd.conf" >> "$T/nsd/nsd.log" 2>&1 &
-	PIDS+=($!)
+	PIDS+=("$NSD_PID")
 }
 
 start_knot() {
-	local port=$1
-	cat > "$T/knot/knot.conf" <<EOF
-server:
-    rundir: "$T/knot"
-    pidfile: "$T/knot/knot.pid"
-    listen: 127.0.0.1@$port
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "$T/knot/db"
+	knot_bench_start "$1" <<EOF
 log:
   - target: stderr
     any: warning
@@ -206,8 +141,6 @@ zone:
   - domain: marathon.mesos
     file: "marathon.mesos.zone"
 EOF
-	knotd -c "$T/knot/knot.conf" > "$T/knot/knot.log" 2>&1 &
-	PIDS+=($!)
 }
 
 # ---------------------------------------------------------------- measure
@@ -256,12 +189,7 @@ latency() {
 }
 
 for s in $SERVERS; do
-	PORT[$s]=$(free_port)
-	"start_$s" "${PORT[$s]}"
-	wait_dns "${PORT[$s]}" svc1.marathon.mesos || {
-		cat "$T"/"$s"/*.log >&2 2>/dev/null || true
-		die "$s does not answer on port ${PORT[$s]}"
-	}
+	server_up "$s" svc1.marathon.mesos A
 	check_answers "$s" "${PORT[$s]}"
 	say "$s: up on 127.0.0.1:${PORT[$s]}"
 done

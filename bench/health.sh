@@ -86,19 +86,9 @@ STADION_LIB=${STADION_LIB:-$top/_build/default/libstadion.a}
 CC=${CC:-cc}
 TARGET_PCT=1
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/stadion-health-bench.XXXXXX")
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	if [ "${KEEP:-0}" = 1 ]; then echo "bench: kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+bench_tmpdir stadion-health-bench
 
 # forget PID: it has ended (or is ended here), no need to stop it on exit.
 forget() {
@@ -191,10 +181,6 @@ pause() {
 }
 
 # ---------------------------------------------------------------- haproxy
-
-free_port() {
-	python3 "$top/tests/system/free_port.py"
-}
 
 # hastat SOCKET: one line "servers up l7ok l4ok chkfail" from show stat.
 hastat() {

@@ -63,65 +63,18 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/stadion-launch.XXXXXX")
 RUN=$$
 WAIT=$top/bench/dnswait.py
 IMAGE=stadion-test/busybox:latest
-DAEMON_PID=
-HTTP_PORT=
-DNS_PORT=
-STATE=
-DOCKER_UP=0
 FAILURES=0
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+WAIT_STEP=0.05
 
-need() {
-	command -v "$1" >/dev/null 2>&1 || die "$1 not found (apt-get install $2)"
-}
 need curl curl
 need python3 python3
 [ -x "$STADIOND" ] || die "no $STADIOND: build first (cd _build/default && make)"
 case " $DRIVERS " in *" docker "*) need docker docker.io ;; esac
 
-free_port() {
-	python3 "$top/tests/system/free_port.py"
-}
-
 # ---------------------------------------------------------------- clean-up
-
-api() {
-	# api METHOD PATH [BODY]: the body on stdout; fails on no answer.
-	curl -sS --max-time 30 -X "$1" -H 'Content-Type: application/json' \
-	    ${3:+--data "$3"} "http://127.0.0.1:$HTTP_PORT$2"
-}
-
-no_deployments() {
-	[ "$(api GET /v2/deployments 2>/dev/null)" = "[]" ]
-}
-
-# wait_until SECONDS COMMAND...: poll COMMAND every 50 ms.
-wait_until() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.05
-	done
-}
-
-# proc_pids [APPID]: pids of the process driver's instances (of APPID) in
-# the running daemon's state dir.
-proc_pids() {
-	[ -n "$STATE" ] && [ -d "$STATE/proc" ] || return 0
-	python3 - "$STATE/proc" "${1:-}" <<'EOF'
-import glob, json, sys
-for f in glob.glob(sys.argv[1] + "/*/record.json"):
-    try:
-        r = json.load(open(f))
-    except (OSError, ValueError):
-        continue
-    if sys.argv[2] in ("", r.get("labels", {}).get("stadion.app")) and r.get("pid", 0) > 0:
-        print(r["pid"])
-EOF
-}
 
 # run_containers [APPID]: containers of this run (of APPID), running or not.
 run_containers() {
@@ -135,37 +88,15 @@ run_containers() {
 	fi
 }
 
-stop_daemon() {
-	local id ids pid
-	[ -n "$DAEMON_PID" ] || return 0
-	if kill -0 "$DAEMON_PID" 2>/dev/null; then
-		# Instances outlive stadiond on purpose: delete the apps first.
-		ids=$(api GET /v2/apps 2>/dev/null | python3 -c \
-		    'import json, sys; print("\n".join(a["id"] for a in json.load(sys.stdin)["apps"]))' 2>/dev/null || true)
-		for id in $ids; do
-			api DELETE "/v2/apps$id?force=true" >/dev/null 2>&1 || true
-		done
-		[ -z "$ids" ] || wait_until 60 no_deployments || say "deployments left at exit"
-		kill -TERM "$DAEMON_PID" 2>/dev/null || true
-		wait "$DAEMON_PID" 2>/dev/null || true
-	fi
-	# Whatever is left of the process driver's instances: their own
-	# process groups (the driver makes each a group leader).
-	for pid in $(proc_pids); do
-		kill -KILL -- "-$pid" 2>/dev/null || true
-	done
-	DAEMON_PID=
-}
-
 cleanup() {
 	local rc=$?
 	set +e
-	stop_daemon
+	daemon_stop
 	if [ "$DOCKER_UP" = 1 ]; then
 		run_containers | sort -u | xargs -r docker rm -f >/dev/null 2>&1
 		docker_env_stop
 	fi
-	if [ "${KEEP:-0}" = 1 ]; then say "kept $T"; else rm -rf "$T"; fi
+	bench_rm_tmp
 	exit $rc
 }
 trap cleanup EXIT
@@ -173,52 +104,10 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- daemon
 
-# A block of BLOCK consecutive ports free right now, for the instances'
-# host ports (stadiond also passes over any port that is busy later).
-port_block() {
-	python3 - "$1" <<'EOF'
-import random, socket, sys
-n = int(sys.argv[1])
-def free(p):
-    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-        s = socket.socket(socket.AF_INET, kind)
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-for _ in range(200):
-    base = random.randrange(20000, 60000 - n)
-    if all(free(p) for p in range(base, base + n)):
-        print(base, base + n - 1)
-        sys.exit(0)
-sys.exit(1)
-EOF
-}
-
 # start_daemon NAME DOCKER_ENDPOINT
 start_daemon() {
-	local name=$1 endpoint=$2 lo hi
-	STATE=$T/$name/state
-	mkdir -p "$STATE" "$T/$name/zones"
-	DNS_PORT=$(free_port)
-	HTTP_PORT=$(free_port)
-	read -r lo hi < <(port_block $((NBIG * 3))) || die "no block of free ports"
-	"$STADIOND" -f --log-level notice --edns-udp-size 4096 \
-	    --state-dir "$STATE" --zones-dir "$T/$name/zones" \
-	    --dns-listen "127.0.0.1:$DNS_PORT" --http-listen "127.0.0.1:$HTTP_PORT" \
-	    --port-range-min "$lo" --port-range-max "$hi" \
-	    --docker-endpoint "$endpoint" > "$T/$name/stadiond.log" 2>&1 &
-	DAEMON_PID=$!
-	for _ in $(seq 1 100); do
-		curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/health" && break
-		sleep 0.1
-	done
-	curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/health" ||
-	    { cat "$T/$name/stadiond.log" >&2; die "stadiond did not start"; }
-	say "$name: stadiond on DNS 127.0.0.1:$DNS_PORT, HTTP $HTTP_PORT, instance ports $lo-$hi"
+	daemon_start "$T/$1" $((NBIG * 3)) --edns-udp-size 4096 --docker-endpoint "$2"
+	say "$1: stadiond on DNS 127.0.0.1:$DNS_PORT, HTTP $HTTP_PORT, instance ports $PORT_LO-$PORT_HI"
 }
 
 # ---------------------------------------------------------------- sharing
@@ -387,16 +276,10 @@ for drv in $DRIVERS; do
 		for r in $(seq 1 "$REPS1"); do launch case process 1 "$r"; done
 		for r in $(seq 1 "$REPSBIG"); do launch case process "$NBIG" "$r"; done
 		check_relaunch process
-		stop_daemon
+		daemon_stop
 		;;
 	docker)
-		DOCKER_ENV_DIR=$T/denv
-		mkdir -p "$DOCKER_ENV_DIR"
-		# shellcheck source=tests/system/docker-env.sh
-		. "$top/tests/system/docker-env.sh"
-		DOCKER_UP=1
-		docker_env_engine || die "no Docker engine"
-		docker_env_image || die "no image $IMAGE"
+		bench_docker_up
 		start_daemon docker "unix://$DOCKER_SOCK"
 		docker_run cli warmup 1
 		docker_run api warmup 1
@@ -409,7 +292,7 @@ for drv in $DRIVERS; do
 		done
 		for r in $(seq 1 "$REPSBIG"); do launch case docker "$NBIG" "$r"; done
 		check_relaunch docker
-		stop_daemon
+		daemon_stop
 		;;
 	*) die "unknown driver $drv" ;;
 	esac

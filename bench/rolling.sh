@@ -99,17 +99,13 @@ MEASURE=$top/bench/rolling_measure.py
 LOADLOOP=$top/tests/system/loadloop.py
 HAPCTL=$top/bench/rolling_hap.py
 IMAGE=stadion-test/busybox:latest
-DAEMON_PID=
 LOAD_PID=
 HAP_PID=
 HAP_SOCK=
-HTTP_PORT=
-DNS_PORT=
-STATE=
-DOCKER_UP=0
 
-say() { printf 'rolling: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
+BENCH_TAG=rolling
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
 
 [ -x "$STADIOND" ] || die "no $STADIOND: build first (cd _build/default && make)"
 for c in curl python3 busybox "$HAPROXY"; do
@@ -123,6 +119,7 @@ esac
 
 # The app: one name of this run (a docker engine may be shared).
 DEP_APP=/roll$RUN
+DAEMON_APPS=$DEP_APP
 DEP_N=$N
 DEP_IMAGE=
 [ "$DRIVER" = docker ] && DEP_IMAGE=$IMAGE
@@ -133,39 +130,6 @@ HAP_SRV=_$HAP_SVC._tcp.marathon.mesos
 # dep_app of the deployment tests (it only needs DEP_APP, DEP_N, DEP_IMAGE).
 # shellcheck source=tests/system/deploy-lib.sh
 . "$top/tests/system/deploy-lib.sh"
-
-api() {
-	curl -sS --max-time 30 -X "$1" -H 'Content-Type: application/json' \
-	    ${3:+--data "$3"} "http://127.0.0.1:$HTTP_PORT$2"
-}
-
-no_deployments() {
-	[ "$(api GET /v2/deployments 2>/dev/null)" = "[]" ]
-}
-
-wait_until() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.1
-	done
-}
-
-# proc_pids: pids of the process driver's instances in the daemon's state.
-proc_pids() {
-	[ -n "$STATE" ] && [ -d "$STATE/proc" ] || return 0
-	python3 - "$STATE/proc" <<'EOF'
-import glob, json, sys
-for f in glob.glob(sys.argv[1] + "/*/record.json"):
-    try:
-        r = json.load(open(f))
-    except (OSError, ValueError):
-        continue
-    if r.get("pid", 0) > 0:
-        print(r["pid"])
-EOF
-}
 
 load_kill() {
 	[ -n "$LOAD_PID" ] || return 0
@@ -183,22 +147,9 @@ stop_haproxy() {
 }
 
 stop_daemon() {
-	local pid
 	stop_haproxy
-	[ -n "$DAEMON_PID" ] || return 0
-	if kill -0 "$DAEMON_PID" 2>/dev/null; then
-		api DELETE "/v1/services/$HAP_SVC" >/dev/null 2>&1 || true
-		# Instances outlive stadiond on purpose: delete the app first.
-		api DELETE "/v2/apps$DEP_APP?force=true" >/dev/null 2>&1 || true
-		wait_until 60 no_deployments || say "deployments left at exit"
-		kill -TERM "$DAEMON_PID" 2>/dev/null || true
-		wait "$DAEMON_PID" 2>/dev/null || true
-	fi
-	# What is left of the process driver's instances: their own groups.
-	for pid in $(proc_pids); do
-		kill -KILL -- "-$pid" 2>/dev/null || true
-	done
-	DAEMON_PID=
+	[ -z "$DAEMON_PID" ] || api DELETE "/v1/services/$HAP_SVC" >/dev/null 2>&1 || true
+	daemon_stop
 }
 
 cleanup() {
@@ -210,55 +161,18 @@ cleanup() {
 		docker ps -aq --filter "label=stadion.app=$DEP_APP" | xargs -r docker rm -f >/dev/null 2>&1
 		docker_env_stop >/dev/null 2>&1
 	fi
-	if [ "${KEEP:-0}" = 1 ]; then say "kept $T"; else rm -rf "$T"; fi
+	bench_rm_tmp
 	exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A block of free consecutive loopback ports for the instances.
-port_block() {
-	python3 - "$1" <<'EOF'
-import random, socket, sys
-n = int(sys.argv[1])
-def free(p):
-    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-        s = socket.socket(socket.AF_INET, kind)
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-for _ in range(200):
-    base = random.randrange(20000, 60000 - n)
-    if all(free(p) for p in range(base, base + n)):
-        print(base, base + n - 1)
-        sys.exit(0)
-sys.exit(1)
-EOF
-}
-
 # start_daemon TTL
 start_daemon() {
-	local ttl=$1 lo hi endpoint
-	STATE=$T/ttl$ttl/state
-	mkdir -p "$STATE" "$T/ttl$ttl/zones"
-	DNS_PORT=$(python3 "$top/tests/system/free_port.py")
-	HTTP_PORT=$(python3 "$top/tests/system/free_port.py")
-	read -r lo hi < <(port_block $((N * 10))) || die "no block of free ports"
-	endpoint=unix://$T/no-docker.sock
+	local ttl=$1 endpoint=unix://$T/no-docker.sock
 	[ "$DRIVER" = docker ] && endpoint=unix://$DOCKER_SOCK
-	"$STADIOND" -f --log-level notice --ttl "$ttl" \
-	    --state-dir "$STATE" --zones-dir "$T/ttl$ttl/zones" \
-	    --dns-listen "127.0.0.1:$DNS_PORT" --http-listen "127.0.0.1:$HTTP_PORT" \
-	    --port-range-min "$lo" --port-range-max "$hi" \
-	    --docker-endpoint "$endpoint" > "$T/ttl$ttl/stadiond.log" 2>&1 &
-	DAEMON_PID=$!
-	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/health" ||
-	    { cat "$T/ttl$ttl/stadiond.log" >&2; die "stadiond did not start"; }
-	say "ttl $ttl: stadiond on DNS 127.0.0.1:$DNS_PORT, HTTP $HTTP_PORT, instance ports $lo-$hi"
+	daemon_start "$T/ttl$ttl" $((N * 10)) --ttl "$ttl" --docker-endpoint "$endpoint"
+	say "ttl $ttl: stadiond on DNS 127.0.0.1:$DNS_PORT, HTTP $HTTP_PORT, instance ports $PORT_LO-$PORT_HI"
 }
 
 hap_ready() {
@@ -393,13 +307,7 @@ print("%s; %d/%d requests failed %s" % (s, r["failed"], r["requests"], json.dump
 # ---------------------------------------------------------------- run
 
 if [ "$DRIVER" = docker ]; then
-	DOCKER_ENV_DIR=$T/denv
-	mkdir -p "$DOCKER_ENV_DIR"
-	# shellcheck source=tests/system/docker-env.sh
-	. "$top/tests/system/docker-env.sh"
-	DOCKER_UP=1
-	docker_env_engine || die "no Docker engine"
-	docker_env_image || die "no image $IMAGE"
+	bench_docker_up
 fi
 : > "$T/results.jsonl"
 for ttl in $TTLS; do

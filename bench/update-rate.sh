@@ -31,22 +31,10 @@ UPDATES=${UPDATES:-250}
 SERVERS=${SERVERS:-stadion knot}
 ZONE=marathon.mesos
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/stadion-bench.XXXXXX")
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	if [ "${KEEP:-0}" = 1 ]; then echo "bench: kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+bench_tmpdir stadion-bench
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
-
-need() {
-	command -v "$1" >/dev/null 2>&1 || die "$1 not found (apt-get install $2)"
-}
 need nsupdate bind9-dnsutils
 need dig bind9-dnsutils
 need curl curl
@@ -60,25 +48,9 @@ for s in $SERVERS; do
 	esac
 done
 
-free_port() {
-	python3 "$top/tests/system/free_port.py"
-}
-
-# wait_dns PORT NAME: until the server answers NAME with NOERROR.
-wait_dns() {
-	local i
-	for i in $(seq 1 100); do
-		if dig -r @127.0.0.1 -p "$1" +time=1 +tries=1 "$2" SOA 2>/dev/null | grep -q 'status: NOERROR'; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	return 1
-}
-
 # ---------------------------------------------------------------- data
 
-mkdir -p "$T/zone" "$T/knot/db" "$T/stadion/state" "$T/stadion/zones" "$T/clients"
+mkdir -p "$T/zone" "$T/clients"
 SECRET=$(openssl rand -base64 32)
 printf 'key "upd" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$SECRET" > "$T/upd.key"
 cat > "$T/zone/$ZONE.zone" <<EOF
@@ -102,32 +74,11 @@ done > "$T/names.txt"
 # ---------------------------------------------------------------- servers
 
 start_stadion() {
-	local port=$1 i
-	HTTP=$(free_port)
-	"$STADIOND" -f --threads 1 --log-level warning \
-	    --state-dir "$T/stadion/state" --zones-dir "$T/stadion/zones" \
-	    --dns-listen "127.0.0.1:$port" --http-listen "127.0.0.1:$HTTP" \
-	    --tsig-keyfile "$T/upd.key" > "$T/stadion/stadiond.log" 2>&1 &
-	PIDS+=($!)
-	for i in $(seq 1 100); do
-		curl -sf -o /dev/null "http://127.0.0.1:$HTTP/health" && break
-		sleep 0.1
-	done
-	curl -sf -o /dev/null "http://127.0.0.1:$HTTP/health" || { cat "$T/stadion/stadiond.log" >&2; die "stadiond did not start"; }
+	stadion_dns_start "$1" --tsig-keyfile "$T/upd.key"
 }
 
 start_knot() {
-	local port=$1
-	cat > "$T/knot/knot.conf" <<EOF
-server:
-    rundir: "$T/knot"
-    pidfile: "$T/knot/knot.pid"
-    listen: 127.0.0.1@$port
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "$T/knot/db"
+	knot_bench_start "$1" <<EOF
     journal-db-mode: robust
 log:
   - target: stderr
@@ -151,8 +102,6 @@ zone:
     file: "$ZONE.zone"
     acl: upd
 EOF
-	knotd -c "$T/knot/knot.conf" > "$T/knot/knot.log" 2>&1 &
-	PIDS+=($!)
 }
 
 # ---------------------------------------------------------------- measure
@@ -191,7 +140,7 @@ check_names() {
 	[ "${RESOLVED[$name]}" = "${SENT[$name]}" ] ||
 	    die "$name: ${RESOLVED[$name]} of ${SENT[$name]} names resolve"
 	if [ "$name" = stadion ]; then
-		listed=$(curl -sf "http://127.0.0.1:$HTTP/v1/records?zone=$ZONE" |
+		listed=$(curl -sf "http://127.0.0.1:$HTTP_PORT/v1/records?zone=$ZONE" |
 		    python3 -c 'import json, sys; print(sum(r["type"] == "A" for r in json.load(sys.stdin)))')
 		[ "$listed" = "${SENT[$name]}" ] ||
 		    die "stadion: /v1/records lists $listed of ${SENT[$name]}"
@@ -200,12 +149,7 @@ check_names() {
 }
 
 for s in $SERVERS; do
-	PORT[$s]=$(free_port)
-	"start_$s" "${PORT[$s]}"
-	wait_dns "${PORT[$s]}" "$ZONE" || {
-		cat "$T"/"$s"/*.log >&2 2>/dev/null || true
-		die "$s does not answer on port ${PORT[$s]}"
-	}
+	server_up "$s" "$ZONE" SOA
 	say "$s: up on 127.0.0.1:${PORT[$s]}"
 done
 

@@ -100,6 +100,10 @@ struct ctl_opts {
 int ctl_opts_parse(struct ctl *c, int argc, char **argv, const char *allowed,
     struct ctl_opts *o);
 
+/* ctl_opts_parse, then ST_EINVAL unless min to max operands are left. */
+int ctl_opts_args(struct ctl *c, int argc, char **argv, const char *allowed,
+    int min, int max, struct ctl_opts *o);
+
 /* Print the usage text to f. */
 void ctl_usage(FILE *f);
 
@@ -156,6 +160,13 @@ int ctl_table_row_end(struct ctl_table *t);
 
 /* Print the header and the rows, columns padded to their widest cell. */
 void ctl_table_print(const struct ctl_table *t);
+
+/*
+ * Finish a table: err is ST_ENOMEM when ctl_table_new failed (t NULL), or
+ * the results of filling it OR'ed together. Prints t when err is ST_OK,
+ * else reports ENOMEM; frees t. ST_OK or ST_ENOMEM.
+ */
+int ctl_table_done(struct ctl_table *t, int err);
 
 /* Cut s to at most max characters, ending in "..." when cut. */
 void ctl_cut(char *s, size_t max);

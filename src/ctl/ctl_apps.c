@@ -90,10 +90,8 @@ ctl_apps_list(struct ctl *c, int argc, char **argv)
 	size_t i;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "", 0, 0, &o)) != ST_OK)
 		return err;
-	if (o.argc != 0)
-		return ST_EINVAL;
 	if ((err = ctl_get_view(c, "/v2/apps", &res)) != ST_OK || res == NULL)
 		return err;
 	if ((t = ctl_table_new(7, headers)) == NULL)
@@ -102,11 +100,7 @@ ctl_apps_list(struct ctl *c, int argc, char **argv)
 		if (err == ST_OK)
 			err = ctl_apps_row(t, app);
 	}
-	if (err == ST_OK)
-		ctl_table_print(t);
-	else
-		ctl_err("%s", st_strerror(err));
-	ctl_table_free(t);
+	err = ctl_table_done(t, err);
 	json_decref(res);
 	return err;
 }
@@ -148,10 +142,8 @@ ctl_apps_show(struct ctl *c, int argc, char **argv)
 	long status;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "", 1, 1, &o)) != ST_OK)
 		return err;
-	if (o.argc != 1)
-		return ST_EINVAL;
 	if ((err = ctl_path_app(path, sizeof(path), o.argv[0],
 	    NULL)) != ST_OK ||
 	    (err = ctl_http(c, "GET", path, NULL, &status, &res)) != ST_OK)
@@ -232,9 +224,9 @@ ctl_apps_create(struct ctl *c, int argc, char **argv)
 	long status;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "f", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "f", 0, 0, &o)) != ST_OK)
 		return err;
-	if (o.argc != 0 || o.file == NULL)
+	if (o.file == NULL)
 		return ST_EINVAL;
 	if ((err = ctl_apps_read(o.file, &def)) != ST_OK)
 		return err;
@@ -256,9 +248,9 @@ ctl_apps_update(struct ctl *c, int argc, char **argv)
 	json_t *def;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "fF", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "fF", 1, 1, &o)) != ST_OK)
 		return err;
-	if (o.argc != 1 || o.file == NULL)
+	if (o.file == NULL)
 		return ST_EINVAL;
 	if ((err = ctl_apps_read(o.file, &def)) != ST_OK)
 		return err;
@@ -277,10 +269,8 @@ ctl_apps_scale(struct ctl *c, int argc, char **argv)
 	long long n;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "F", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "F", 2, 2, &o)) != ST_OK)
 		return err;
-	if (o.argc != 2)
-		return ST_EINVAL;
 	errno = 0;
 	n = strtoll(o.argv[1], &end, 10);
 	if (errno != 0 || end == o.argv[1] || *end != '\0') {
@@ -304,10 +294,8 @@ ctl_apps_one(struct ctl *c, int argc, char **argv, const char *method,
 	struct ctl_opts o;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "F", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "F", 1, 1, &o)) != ST_OK)
 		return err;
-	if (o.argc != 1)
-		return ST_EINVAL;
 	return ctl_apps_change(c, method, o.argv[0], suffix, NULL, o.force,
 	    verb);
 }
@@ -334,10 +322,8 @@ ctl_apps_versions(struct ctl *c, int argc, char **argv)
 	size_t i;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "", 1, 1, &o)) != ST_OK)
 		return err;
-	if (o.argc != 1)
-		return ST_EINVAL;
 	if ((err = ctl_path_app(path, sizeof(path), o.argv[0],
 	    "/versions")) != ST_OK ||
 	    (err = ctl_http(c, "GET", path, NULL, &status, &res)) != ST_OK)
@@ -415,10 +401,8 @@ ctl_apps_rollback(struct ctl *c, int argc, char **argv)
 	json_t *body;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "F", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "F", 1, 2, &o)) != ST_OK)
 		return err;
-	if (o.argc != 1 && o.argc != 2)
-		return ST_EINVAL;
 	if (o.argc == 2)
 		version = o.argv[1];
 	else if ((err = ctl_apps_previous(c, o.argv[0], prev,

@@ -24,10 +24,8 @@ ctl_services_list(struct ctl *c, int argc, char **argv)
 	size_t i;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "", 0, 0, &o)) != ST_OK)
 		return err;
-	if (o.argc != 0)
-		return ST_EINVAL;
 	if ((err = ctl_get_view(c, "/v1/services", &res)) != ST_OK ||
 	    res == NULL)
 		return err;
@@ -43,13 +41,9 @@ ctl_services_list(struct ctl *c, int argc, char **argv)
 		    json_integer_value(json_object_get(svc, "instances")));
 		err |= ctl_table_row_end(t);
 	}
-	if (err == ST_OK)
-		ctl_table_print(t);
-	else
-		ctl_err("%s", st_strerror(ST_ENOMEM));
-	ctl_table_free(t);
+	err = ctl_table_done(t, err);
 	json_decref(res);
-	return err ? ST_ENOMEM : ST_OK;
+	return err;
 }
 
 /* "31001/tcp(http),31002/udp" */
@@ -98,12 +92,7 @@ ctl_services_instances(const json_t *instances)
 		err |= ctl_table_cell(t, 4, ctl_str(inst, "health", NULL));
 		err |= ctl_table_row_end(t);
 	}
-	if (err == ST_OK)
-		ctl_table_print(t);
-	else
-		ctl_err("%s", st_strerror(ST_ENOMEM));
-	ctl_table_free(t);
-	return err ? ST_ENOMEM : ST_OK;
+	return ctl_table_done(t, err);
 }
 
 static int
@@ -114,10 +103,8 @@ ctl_services_show(struct ctl *c, int argc, char **argv)
 	json_t *res, *instances;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "", 1, 1, &o)) != ST_OK)
 		return err;
-	if (o.argc != 1)
-		return ST_EINVAL;
 	/* The registry's names are app ids: their slashes go escaped. */
 	if (ctl_path_add(path, sizeof(path), o.argv[0], 0) != ST_OK) {
 		ctl_err("service name too long");

@@ -173,6 +173,17 @@ ctl_table_print(const struct ctl_table *t)
 	free(width);
 }
 
+int
+ctl_table_done(struct ctl_table *t, int err)
+{
+	if (err == ST_OK)
+		ctl_table_print(t);
+	else
+		ctl_err("%s", st_strerror(ST_ENOMEM));
+	ctl_table_free(t);
+	return err ? ST_ENOMEM : ST_OK;
+}
+
 void
 ctl_cut(char *s, size_t max)
 {

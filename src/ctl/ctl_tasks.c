@@ -64,12 +64,7 @@ ctl_tasks_table(const json_t *tasks, int with_app)
 		err |= ctl_table_cell(t, k++, ctl_str(task, "startedAt", NULL));
 		err |= ctl_table_row_end(t);
 	}
-	if (err == ST_OK)
-		ctl_table_print(t);
-	else
-		ctl_err("%s", st_strerror(ST_ENOMEM));
-	ctl_table_free(t);
-	return err ? ST_ENOMEM : ST_OK;
+	return ctl_table_done(t, err);
 }
 
 static int
@@ -80,10 +75,8 @@ ctl_tasks_list(struct ctl *c, int argc, char **argv)
 	json_t *res;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "", 0, 1, &o)) != ST_OK)
 		return err;
-	if (o.argc > 1)
-		return ST_EINVAL;
 	if (o.argc == 1 && (err = ctl_path_app(path, sizeof(path), o.argv[0],
 	    "/tasks")) != ST_OK)
 		return err;
@@ -209,10 +202,8 @@ ctl_deployments_list(struct ctl *c, int argc, char **argv)
 	size_t i;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "", 0, 0, &o)) != ST_OK)
 		return err;
-	if (o.argc != 0)
-		return ST_EINVAL;
 	if ((err = ctl_get_view(c, "/v2/deployments", &res)) != ST_OK ||
 	    res == NULL)
 		return err;
@@ -239,13 +230,9 @@ ctl_deployments_list(struct ctl *c, int argc, char **argv)
 		err |= ctl_table_cell(t, 6, ctl_str(dep, "version", NULL));
 		err |= ctl_table_row_end(t);
 	}
-	if (err == ST_OK)
-		ctl_table_print(t);
-	else
-		ctl_err("%s", st_strerror(ST_ENOMEM));
-	ctl_table_free(t);
+	err = ctl_table_done(t, err);
 	json_decref(res);
-	return err ? ST_ENOMEM : ST_OK;
+	return err;
 }
 
 /* The path of deployment id, then suffix (may be NULL); ST_ESPACE. */
@@ -295,12 +282,7 @@ ctl_deployments_steps(const json_t *dep)
 			err |= ctl_table_row_end(t);
 		}
 	}
-	if (err == ST_OK)
-		ctl_table_print(t);
-	else
-		ctl_err("%s", st_strerror(ST_ENOMEM));
-	ctl_table_free(t);
-	return err ? ST_ENOMEM : ST_OK;
+	return ctl_table_done(t, err);
 }
 
 /* GET /v2/deployments/{id}, a stadion extension. */
@@ -314,10 +296,8 @@ ctl_deployments_show(struct ctl *c, int argc, char **argv)
 	json_t *dep;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "", 1, 1, &o)) != ST_OK)
 		return err;
-	if (o.argc != 1)
-		return ST_EINVAL;
 	if ((err = ctl_deployments_path(path, sizeof(path), o.argv[0],
 	    NULL)) != ST_OK ||
 	    (err = ctl_get_view(c, path, &dep)) != ST_OK || dep == NULL)
@@ -360,10 +340,8 @@ ctl_deployments_cancel(struct ctl *c, int argc, char **argv)
 	long status;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "F", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "F", 1, 1, &o)) != ST_OK)
 		return err;
-	if (o.argc != 1)
-		return ST_EINVAL;
 	if ((err = ctl_deployments_path(path, sizeof(path), o.argv[0],
 	    NULL)) != ST_OK)
 		return err;
@@ -398,10 +376,8 @@ ctl_deployments_control(struct ctl *c, int argc, char **argv,
 	long status;
 	int err;
 
-	if ((err = ctl_opts_parse(c, argc, argv, "", &o)) != ST_OK)
+	if ((err = ctl_opts_args(c, argc, argv, "", 1, 1, &o)) != ST_OK)
 		return err;
-	if (o.argc != 1)
-		return ST_EINVAL;
 	if ((err = ctl_deployments_path(path, sizeof(path), o.argv[0],
 	    suffix)) != ST_OK ||
 	    (err = ctl_http(c, "POST", path, NULL, &status, &res)) != ST_OK)

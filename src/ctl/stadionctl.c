@@ -130,6 +130,17 @@ ctl_opts_parse(struct ctl *c, int argc, char **argv, const char *allowed,
 	return ST_OK;
 }
 
+int
+ctl_opts_args(struct ctl *c, int argc, char **argv, const char *allowed,
+    int min, int max, struct ctl_opts *o)
+{
+	int err;
+
+	if ((err = ctl_opts_parse(c, argc, argv, allowed, o)) != ST_OK)
+		return err;
+	return o->argc < min || o->argc > max ? ST_EINVAL : ST_OK;
+}
+
 static const struct ctl_cmd *
 ctl_find(const char *group, const char *name, const struct ctl_cmd **first)
 {

@@ -24,35 +24,6 @@ struct records_walk {
 	json_t *out;
 };
 
-/* The wire name of a node key: its labels in their order again. */
-static int
-records_key_name(const uint8_t *key, size_t klen, uint8_t *name,
-    size_t *len)
-{
-	size_t end = klen, start, n = 0;
-
-	/* The store hands the root's empty key back as one 0 octet. */
-	if (klen == 1 && key[0] == 0)
-		end = 0;
-	while (end > 0) {
-		if (key[end - 1] != 0)
-			return ST_EFORMAT;
-		start = end - 1;
-		while (start > 0 && key[start - 1] != 0)
-			start--;
-		if (end - 1 - start == 0 || end - 1 - start > DNS_LABEL_MAX ||
-		    n + 1 + (end - 1 - start) + 1 > DNS_NAME_MAX)
-			return ST_EFORMAT;
-		name[n++] = (uint8_t)(end - 1 - start);
-		memcpy(name + n, key + start, end - 1 - start);
-		n += end - 1 - start;
-		end = start;
-	}
-	name[n++] = 0;
-	*len = n;
-	return ST_OK;
-}
-
 /* rdata of type in presentation form, its fields apart by spaces. */
 static char *
 records_rdata_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen)
@@ -139,7 +110,7 @@ records_node(const void *key, size_t klen, const void *val, size_t vlen,
 			    zklen != w->zklen))
 				return err == ST_OK || err == ST_ENOTFOUND ?
 				    0 : err;
-			if ((err = records_key_name(key, klen, name, &len)) ||
+			if ((err = dns_name_from_key(key, klen, name, &len)) ||
 			    (err = dns_name_to_text(name, len, owner,
 			    sizeof(owner))))
 				return err;

@@ -270,6 +270,40 @@ tsig_time_ok(uint64_t time_signed, uint16_t fudge, uint64_t now)
 	return now <= time_signed + fudge && time_signed <= now + fudge;
 }
 
+/*
+ * Check the MAC of the signed message msg (its TSIG RR parsed into rr) for
+ * the exchange step mode, taking in the MAC under way in ctx->run. A match
+ * becomes ctx's prior MAC; a mismatch sets ctx->error to BADSIG (ST_OK).
+ * ST_EFORMAT for a MAC size the key does not allow, ST_ENOMEM.
+ */
+static int
+tsig_mac_check(struct dns_tsig_ctx *ctx, const uint8_t *msg,
+    const struct dns_tsig_rr *rr, enum tsig_mode mode)
+{
+	uint8_t mac[DNS_TSIG_MAC_MAX];
+	EVP_MAC_CTX *run;
+	size_t maclen;
+	int rc;
+
+	if (!tsig_maclen_ok(ctx->key, rr->maclen))
+		return ST_EFORMAT;
+	run = ctx->run;
+	ctx->run = NULL;
+	if ((rc = tsig_mac_verify(ctx, run, msg, rr, mode, mac,
+	    &maclen)) != ST_OK)
+		return rc;
+	rc = CRYPTO_memcmp(mac, rr->mac, rr->maclen);
+	explicit_bzero(mac, sizeof(mac));
+	if (rc != 0) {
+		ctx->error = DNS_TSIG_BADSIG;
+		return ST_OK;
+	}
+	/* Answers cover the request's MAC as sent, truncated or not. */
+	memcpy(ctx->mac, rr->mac, rr->maclen);
+	ctx->maclen = rr->maclen;
+	return ST_OK;
+}
+
 void
 dns_tsig_ctx_deinit(struct dns_tsig_ctx *ctx)
 {
@@ -284,8 +318,6 @@ dns_tsig_verify_request(struct dns_tsig_ctx *ctx,
 {
 	struct dns_tsig_rr rr;
 	enum dns_tsig_alg alg;
-	uint8_t mac[DNS_TSIG_MAC_MAX];
-	size_t maclen;
 	int rc;
 
 	memset(ctx, 0, sizeof(*ctx));
@@ -304,20 +336,9 @@ dns_tsig_verify_request(struct dns_tsig_ctx *ctx,
 		ctx->error = DNS_TSIG_BADKEY;
 		return ST_OK;
 	}
-	if (!tsig_maclen_ok(ctx->key, rr.maclen))
-		return ST_EFORMAT;
-	if ((rc = tsig_mac_verify(ctx, NULL, msg, &rr, TSIG_REQUEST, mac,
-	    &maclen)) != ST_OK)
+	if ((rc = tsig_mac_check(ctx, msg, &rr, TSIG_REQUEST)) != ST_OK ||
+	    ctx->error == DNS_TSIG_BADSIG)
 		return rc;
-	rc = CRYPTO_memcmp(mac, rr.mac, rr.maclen);
-	explicit_bzero(mac, sizeof(mac));
-	if (rc != 0) {
-		ctx->error = DNS_TSIG_BADSIG;
-		return ST_OK;
-	}
-	/* Answers cover the request's MAC as sent, truncated or not. */
-	memcpy(ctx->mac, rr.mac, rr.maclen);
-	ctx->maclen = rr.maclen;
 	if (!tsig_time_ok(rr.time_signed, rr.fudge, now))
 		ctx->error = DNS_TSIG_BADTIME;
 	else if (rr.maclen < ctx->key->maclen)
@@ -491,9 +512,6 @@ dns_tsig_verify_response(struct dns_tsig_ctx *ctx, const uint8_t *msg,
     size_t len, uint64_t now)
 {
 	struct dns_tsig_rr rr;
-	uint8_t mac[DNS_TSIG_MAC_MAX];
-	size_t maclen;
-	EVP_MAC_CTX *run;
 	int rc;
 
 	ctx->error = DNS_TSIG_NOERROR;
@@ -514,22 +532,10 @@ dns_tsig_verify_response(struct dns_tsig_ctx *ctx, const uint8_t *msg,
 		ctx->error = rr.error;
 		return ST_OK;
 	}
-	if (!tsig_maclen_ok(ctx->key, rr.maclen))
-		return ST_EFORMAT;
-	run = ctx->run;
-	rc = tsig_mac_verify(ctx, run, msg, &rr,
-	    ctx->nmsg == 0 ? TSIG_FIRST : TSIG_NEXT, mac, &maclen);
-	ctx->run = NULL;
-	if (rc != ST_OK)
+	if ((rc = tsig_mac_check(ctx, msg, &rr,
+	    ctx->nmsg == 0 ? TSIG_FIRST : TSIG_NEXT)) != ST_OK ||
+	    ctx->error == DNS_TSIG_BADSIG)
 		return rc;
-	rc = CRYPTO_memcmp(mac, rr.mac, rr.maclen);
-	explicit_bzero(mac, sizeof(mac));
-	if (rc != 0) {
-		ctx->error = DNS_TSIG_BADSIG;
-		return ST_OK;
-	}
-	memcpy(ctx->mac, rr.mac, rr.maclen);
-	ctx->maclen = rr.maclen;
 	ctx->nmsg++;
 	ctx->unsigned_run = 0;
 	if (rr.error != DNS_TSIG_NOERROR) {

@@ -163,27 +163,6 @@ zf_key_len(const void *key, size_t klen)
 	return klen == 1 && *(const uint8_t *)key == 0 ? 0 : klen;
 }
 
-/* Wire name of a key: its labels put back in their order. */
-static int
-zf_key_to_name(const uint8_t *key, size_t klen, uint8_t *name, size_t *len)
-{
-	size_t s, lablen, o;
-
-	if (klen + 1 > DNS_NAME_MAX)
-		return ST_EFORMAT;
-	for (s = 0; s < klen; s += lablen + 1) {
-		lablen = strnlen((const char *)key + s, klen - s);
-		if (s + lablen == klen || lablen == 0 || lablen > DNS_LABEL_MAX)
-			return ST_EFORMAT;
-		o = klen - s - lablen - 1;
-		name[o] = (uint8_t)lablen;
-		memcpy(name + o + 1, key + s, lablen);
-	}
-	name[klen] = 0;
-	*len = klen + 1;
-	return ST_OK;
-}
-
 static int
 zf_is_zone_file(const struct dirent *de)
 {
@@ -647,7 +626,7 @@ zf_write(struct store_txn *txn, void *arg)
 			    memcmp(l->zones[j].key, k, klen) == 0;
 		if (kept)
 			continue;
-		if ((err = zf_key_to_name(k, klen, name, &nlen)) == ST_OK)
+		if ((err = dns_name_from_key(k, klen, name, &nlen)) == ST_OK)
 			err = dns_zone_remove(txn, name, nlen);
 	}
 	for (size_t i = 0; i < l->nzones && err == ST_OK; i++) {
@@ -665,7 +644,7 @@ zf_write(struct store_txn *txn, void *arg)
 	/* Last, so the bumped serial lands on the apex node as now written. */
 	for (size_t i = 0; i < bump.n && err == ST_OK; i++) {
 		k = zf_keys_get(&bump, i, &klen);
-		if ((err = zf_key_to_name(k, klen, name, &nlen)) != ST_OK)
+		if ((err = dns_name_from_key(k, klen, name, &nlen)) != ST_OK)
 			break;
 		if (dns_zone_serial(txn, name, nlen, &serial) == ST_OK)
 			err = dns_zone_bump_serial(txn, name, nlen, NULL);

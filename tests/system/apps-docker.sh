@@ -160,22 +160,6 @@ check_no_stray_ends() {
 $s"
 }
 
-# loopback_53_free ADDR: port 53 of ADDR is free for TCP and UDP.
-loopback_53_free() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-    s = socket.socket(socket.AF_INET, t)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind((sys.argv[1], 53))
-    except OSError:
-        sys.exit(1)
-    finally:
-        s.close()
-EOF
-}
-
 # TTL 1 s: a task scaled away drains 2 s (TTL + 1) before its stop.
 start_daemon --ttl 1
 
@@ -288,15 +272,7 @@ log "ok - kill -9 and start again: the same container $(echo "$before_c" | cut -
 
 # ---------------------------------------------------------------- DNS on :53
 stop_daemon
-DNS53=
-for _ in $(seq 1 40); do
-	a=127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 2))
-	if loopback_53_free "$a"; then
-		DNS53=$a
-		break
-	fi
-done
-[ -n "$DNS53" ] || fail "no free 127.x.y.z:53"
+DNS53=$(loopback_53_addr) || fail "no free 127.x.y.z:53"
 start_daemon --ttl 1 --dns-listen "$DNS53:53"
 wait_for 60 synced_since_start || fail "the docker driver did not sync after the restart"
 [ "$(dig -r @"$DNS53" -p 53 +time=3 +tries=1 +norec +short "_$(app_label "$APP_WEB")._tcp.marathon.mesos" SRV |

@@ -9,14 +9,13 @@
 # drops or truncates a flood from one /24 while another is answered. The
 # hostile corpus, when present, goes through a forwarding daemon too.
 . "$(dirname "$0")/lib.sh"
+. "$SYSTEM_DIR/nsd-lib.sh"
 need_tools curl dig nsd python3
 
-mkdir -p "$T/nsd"
-NSD_PID=
 SINK_PIDS=()
 
 stop_helpers() {
-	stop_nsd
+	nsd_stop
 	local p
 	for p in "${SINK_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
@@ -26,7 +25,7 @@ stop_helpers() {
 }
 trap '_rc=$?; stop_helpers; (exit $_rc); _cleanup' EXIT
 
-cat > "$T/nsd/example.test.zone" <<'EOF'
+cat > "$NSD_DIR/example.test.zone" <<'EOF'
 $ORIGIN example.test.
 $TTL 300
 @	SOA	ns1 hostmaster 1 3600 900 86400 60
@@ -38,45 +37,17 @@ EOF
 # Ten TXT records of 200 octets: over 1232, so NSD truncates over UDP.
 for i in 0 1 2 3 4 5 6 7 8 9; do
 	printf 'big\tTXT\t"%s"\n' "$(printf "$i%.0s" $(seq 1 200))"
-done >> "$T/nsd/example.test.zone"
+done >> "$NSD_DIR/example.test.zone"
 
 # start_nsd ADDR PORT: NSD serving example.test there, answering.
 start_nsd() {
-	cat > "$T/nsd/nsd.conf" <<EOF
-server:
-	ip-address: $1@$2
-	port: $2
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: "$T/nsd"
-	database: ""
-	pidfile: "$T/nsd/nsd.pid"
-	xfrdfile: "$T/nsd/xfrd.state"
-	zonelistfile: "$T/nsd/zone.list"
-	logfile: "$T/nsd/nsd.log"
-	verbosity: 1
-	do-ip6: no
-	# NSD's own rate limit would hold back stadiond's queries.
-	rrl-ratelimit: 0
-remote-control:
-	control-enable: no
+	nsd_start "$1" "$2" <<EOF
 zone:
 	name: example.test
-	zonefile: "$T/nsd/example.test.zone"
+	zonefile: "$NSD_DIR/example.test.zone"
 EOF
-	nsd -d -c "$T/nsd/nsd.conf" >> "$T/nsd/nsd.log" 2>&1 &
-	NSD_PID=$!
-	wait_for 10 sh -c "dig -r @$1 -p $2 +time=1 +tries=1 +norec www.example.test | grep -q 'status: NOERROR'" ||
-	    fail "NSD did not start on $1 port $2: $(tail -n 5 "$T/nsd/nsd.log")"
+	nsd_wait www.example.test || fail "NSD did not start on $1 port $2"
 	log "NSD serving example.test on $1 port $2"
-}
-
-stop_nsd() {
-	[ -n "$NSD_PID" ] || return 0
-	kill "$NSD_PID" 2>/dev/null
-	wait "$NSD_PID" 2>/dev/null
-	NSD_PID=
 }
 
 # sink PORT: a UDP socket on 127.0.0.1 that reads and never answers.
@@ -172,7 +143,7 @@ done
 log "ok - malformed and odd queries for outside names"
 
 # The cache: NSD gone, the names asked before are still answered.
-stop_nsd
+nsd_stop
 log "NSD stopped"
 out=$(rq www.example.test A)
 expect_status NOERROR "$out" "www.example.test from the cache"
@@ -209,16 +180,9 @@ stop_daemon
 # ---------------------------------------------------------------- resolv.conf
 # Port 53 on two loopback addresses: stadion's own (named first in the
 # resolv.conf, so skipped) and NSD's.
-port53_free() {
-	python3 -c 'import socket, sys
-for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, t)
-    s.bind((sys.argv[1], 53))
-    s.close()' "$1" 2>/dev/null
-}
 OWN=127.0.$((RANDOM % 200 + 20)).53
 UPS=127.0.$((RANDOM % 200 + 20)).54
-if port53_free "$OWN" && port53_free "$UPS"; then
+if loopback_53_free "$OWN" && loopback_53_free "$UPS"; then
 	start_nsd "$UPS" 53
 	printf '# test\nsearch example.test\nnameserver %s\nnameserver %s\noptions ndots:1\n' \
 	    "$OWN" "$UPS" > "$T/resolv.conf"
@@ -230,7 +194,7 @@ if port53_free "$OWN" && port53_free "$UPS"; then
 	expect_status NOERROR "$out" "www.example.test through resolv.conf's upstream"
 	has_flag "$out" ra || fail "no RA: $out"
 	stop_daemon
-	stop_nsd
+	nsd_stop
 else
 	log "port 53 taken or not ours to bind: resolv.conf part skipped"
 fi

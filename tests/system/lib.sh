@@ -151,6 +151,37 @@ free_port() {
 	fi
 }
 
+# loopback_53_free ADDR: port 53 of ADDR is free (and ours to bind) for
+# TCP and UDP.
+loopback_53_free() {
+	python3 - "$1" <<'EOF'
+import socket, sys
+for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+    s = socket.socket(socket.AF_INET, t)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind((sys.argv[1], 53))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+EOF
+}
+
+# loopback_53_addr: print a random 127.x.y.z whose port 53 is free (40
+# tries; none: status 1).
+loopback_53_addr() {
+	local a
+	for _ in $(seq 1 40); do
+		a=127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 2))
+		if loopback_53_free "$a"; then
+			echo "$a"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # ---------------------------------------------------------------- daemon
 
 # Host ports of app instances: a block of 200 of this test's own, so that

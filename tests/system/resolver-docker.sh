@@ -25,6 +25,7 @@
 : "${STADION_TEST_TIMEOUT:=180}"
 . "$(dirname "$0")/lib.sh"
 . "$SYSTEM_DIR/apps-lib.sh"
+. "$SYSTEM_DIR/nsd-lib.sh"
 need_tools docker dockerd busybox curl python3 dig nsd getent ldd
 
 # shellcheck disable=SC2034  # read by docker-env.sh
@@ -40,30 +41,22 @@ WEB=$(app_label "$APP_WEB")
 ZONE=upstream.test
 WWW_ADDR=127.0.53.80
 NOSUCH=nosuch-$RUN.$ZONE
-NSD_PID=
-
-stop_nsd() {
-	[ -n "$NSD_PID" ] || return 0
-	kill "$NSD_PID" 2>/dev/null
-	wait "$NSD_PID" 2>/dev/null
-	NSD_PID=
-}
 
 # Plain docker run containers carry this label (none of stadion's).
 RUN_LABEL=stadion-test.run=$RUN
 rm_plain() {
 	docker ps -aq --filter "label=$RUN_LABEL" 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1
 }
-apps_trap 'rm_plain; stop_nsd; docker_env_stop'
+apps_trap 'rm_plain; nsd_stop; docker_env_stop'
 
-mkdir -p "$DOCKER_ENV_DIR" "$T/nsd" || fail "mkdir"
+mkdir -p "$DOCKER_ENV_DIR" || fail "mkdir"
 # The engine and the images; no registry: nothing is pulled.
 { docker_env_engine && docker_env_image && docker_env_glibc_image; } ||
     fail "the docker test environment did not start"
 log "ok - engine, images $TEST_IMAGE and $GLIBC_IMAGE ready"
 
 # ---------------------------------------------------------------- NSD
-cat >"$T/nsd/$ZONE.zone" <<EOF
+cat >"$NSD_DIR/$ZONE.zone" <<EOF
 \$ORIGIN $ZONE.
 \$TTL 300
 @	SOA	ns1 hostmaster 1 3600 900 86400 60
@@ -72,60 +65,16 @@ ns1	A	127.0.0.1
 www	A	$WWW_ADDR
 EOF
 NSD_PORT=$(free_port) || fail "no free port"
-cat >"$T/nsd/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1@$NSD_PORT
-	port: $NSD_PORT
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: "$T/nsd"
-	database: ""
-	pidfile: "$T/nsd/nsd.pid"
-	xfrdfile: "$T/nsd/xfrd.state"
-	zonelistfile: "$T/nsd/zone.list"
-	logfile: "$T/nsd/nsd.log"
-	verbosity: 1
-	do-ip6: no
-	rrl-ratelimit: 0
-remote-control:
-	control-enable: no
+nsd_start 127.0.0.1 "$NSD_PORT" <<EOF
 zone:
 	name: $ZONE
-	zonefile: "$T/nsd/$ZONE.zone"
+	zonefile: "$NSD_DIR/$ZONE.zone"
 EOF
-nsd -d -c "$T/nsd/nsd.conf" >>"$T/nsd/nsd.log" 2>&1 &
-NSD_PID=$!
-_nsd_up() { [ "$(dig -r @127.0.0.1 -p "$NSD_PORT" +time=1 +tries=1 +norec +short "www.$ZONE" A)" = "$WWW_ADDR" ]; }
-wait_for 10 _nsd_up || fail "NSD did not start on 127.0.0.1 port $NSD_PORT: $(tail -n 5 "$T/nsd/nsd.log")"
+nsd_wait "www.$ZONE" "$WWW_ADDR" || fail "NSD did not start on 127.0.0.1 port $NSD_PORT"
 log "ok - NSD serves $ZONE on 127.0.0.1 port $NSD_PORT"
 
 # ---------------------------------------------------------------- stadiond on :53
-# loopback_53_free ADDR: port 53 of ADDR is free for TCP and UDP.
-loopback_53_free() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-    s = socket.socket(socket.AF_INET, t)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind((sys.argv[1], 53))
-    except OSError:
-        sys.exit(1)
-    finally:
-        s.close()
-EOF
-}
-
-DNS53=
-for _ in $(seq 1 40); do
-	a=127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 2))
-	if loopback_53_free "$a"; then
-		DNS53=$a
-		break
-	fi
-done
-[ -n "$DNS53" ] || fail "no free 127.x.y.z:53"
+DNS53=$(loopback_53_addr) || fail "no free 127.x.y.z:53"
 start_daemon --ttl 1 --dns-listen "$DNS53:53" --recursion-allow 127.0.0.0/8 \
     --forwarder "127.0.0.1:$NSD_PORT"
 # d53 ARGS...: dig against stadiond on $DNS53:53, as a stub asks (RD).

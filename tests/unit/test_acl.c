@@ -4,8 +4,7 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,22 +15,13 @@
 
 #include "util/acl.h"
 #include "util/error.h"
+#include "testlib.h"
 
 static int
 match(const struct acl *a, const char *text)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = testlib_addr(text);
 
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(text, ':')) {
-		ss.ss_family = AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, text,
-		    &((struct sockaddr_in6 *)&ss)->sin6_addr), 1);
-	} else {
-		ss.ss_family = AF_INET;
-		assert_int_equal(inet_pton(AF_INET, text,
-		    &((struct sockaddr_in *)&ss)->sin_addr), 1);
-	}
 	return acl_match(a, (struct sockaddr *)&ss);
 }
 

@@ -4,8 +4,7 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,24 +16,15 @@
 #include "dns/acl.h"
 #include "dns/name.h"
 #include "util/error.h"
+#include "testlib.h"
 
 static int
 allows(const struct dns_acl *a, const char *addr, const char *key)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = testlib_addr(addr);
 	uint8_t name[DNS_NAME_MAX];
 	size_t len;
 
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(addr, ':')) {
-		ss.ss_family = AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, addr,
-		    &((struct sockaddr_in6 *)&ss)->sin6_addr), 1);
-	} else {
-		ss.ss_family = AF_INET;
-		assert_int_equal(inet_pton(AF_INET, addr,
-		    &((struct sockaddr_in *)&ss)->sin_addr), 1);
-	}
 	if (key)
 		assert_int_equal(dns_name_from_text(key, name, &len), ST_OK);
 	return dns_acl_allows(a, (struct sockaddr *)&ss, key ? name : NULL);

@@ -31,6 +31,7 @@
 #include "orch/containerizer.h"
 #include "util/error.h"
 #include "fake_exec.h"
+#include "testlib.h"
 
 /* ---- a containerizer whose exec answers canned output */
 
@@ -257,24 +258,6 @@ listen_on(struct fx *fx, const char *host, evconnlistener_cb cb,
 	return l;
 }
 
-/* A port nobody listens on: bound, noted, closed. */
-static uint16_t
-closed_port(void)
-{
-	struct sockaddr_in sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	uint16_t port;
-
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	port = fd_port(fd);
-	close(fd);
-	return port;
-}
-
 static int
 setup(void **state)
 {
@@ -294,7 +277,7 @@ setup(void **state)
 	    &fx->ports[PORT_BANNER]));
 	assert_non_null(fx->raw = listen_on(fx, "127.0.0.1", accept_raw,
 	    &fx->ports[PORT_RAW]));
-	fx->ports[PORT_CLOSED] = closed_port();
+	fx->ports[PORT_CLOSED] = testlib_free_port();
 	assert_non_null(fx->http6 = evhttp_new(fx->base));
 	evhttp_set_gencb(fx->http6, http_handle, fx);
 	if ((bs = evhttp_bind_socket_with_handle(fx->http6, "::1", 0)) != NULL)

@@ -86,12 +86,12 @@ static void
 test_registry_changes(void **state)
 {
 	struct xf *f = *state;
-	uint32_t s0 = xf_serial(f, FW), first, last;
+	uint32_t s0 = testlib_serial(f->st, FW), first, last;
 	size_t entries;
 	struct rd r;
 
 	xf_put(f, "web", "a1", "10.0.0.1", 8080, NULL, 1);
-	assert_int_equal(xf_serial(f, FW), s0 + 1);
+	assert_int_equal(testlib_serial(f->st, FW), s0 + 1);
 	xf_span(f, FW, &entries, &first, &last);
 	assert_int_equal(entries, 1);
 	assert_int_equal(first, s0);
@@ -136,7 +136,7 @@ static void
 test_condense_flaps(void **state)
 {
 	struct xf *f = *state;
-	uint32_t s0 = xf_serial(f, FW);
+	uint32_t s0 = testlib_serial(f->st, FW);
 	struct rd r;
 
 	xf_put(f, "web", "a1", "10.0.0.1", 8080, NULL, 1);
@@ -170,7 +170,7 @@ test_weight_change(void **state)
 	struct rd r;
 
 	xf_put(f, "web", "a1", "10.0.0.1", 8080, NULL, 1);
-	s0 = xf_serial(f, FW);
+	s0 = testlib_serial(f->st, FW);
 	xf_put(f, "web", "a1", "10.0.0.1", 8080, NULL, 5);
 	assert_int_equal(diff(f, FW, s0, s0 + 1, &r), ST_OK);
 	assert_int_equal(r.d.ndel, 2);
@@ -235,7 +235,7 @@ test_change_without_serial(void **state)
 	struct rd r;
 
 	xf_put(f, "web", "a1", "10.0.0.1", 8080, NULL, 1);
-	s0 = xf_serial(f, FW);
+	s0 = testlib_serial(f->st, FW);
 	xf_span(f, FW, &entries, &first, &last);
 	assert_int_equal(entries, 1);
 	assert_int_equal(raw_edit(f, &a), ST_OK);
@@ -257,11 +257,11 @@ test_abort(void **state)
 	static const uint8_t ip[4] = { 192, 0, 2, 1 };
 	struct raw_edit a = { "x." FW, DNS_ORIGIN_ZONEFILE, ip, 60, FW, 1 };
 	struct xf *f = *state;
-	uint32_t s0 = xf_serial(f, FW), first, last;
+	uint32_t s0 = testlib_serial(f->st, FW), first, last;
 	size_t entries;
 
 	assert_int_equal(raw_edit(f, &a), ST_EINVAL);
-	assert_int_equal(xf_serial(f, FW), s0);
+	assert_int_equal(testlib_serial(f->st, FW), s0);
 	xf_span(f, FW, &entries, &first, &last);
 	assert_int_equal(entries, 0);
 	assert_int_equal(f->nchanged, 0);
@@ -284,7 +284,7 @@ test_ttl_change(void **state)
 	struct rd r;
 
 	assert_int_equal(raw_edit(f, &a), ST_OK);
-	s0 = xf_serial(f, FW);
+	s0 = testlib_serial(f->st, FW);
 	a.ttl = 30;
 	assert_int_equal(raw_edit(f, &a), ST_OK);
 	assert_int_equal(diff(f, FW, s0, s0 + 1, &r), ST_OK);
@@ -306,7 +306,7 @@ test_two_origins(void **state)
 	struct rd r;
 
 	xf_put(f, "web", "a1", "10.0.0.1", 8080, NULL, 1);
-	s0 = xf_serial(f, FW);
+	s0 = testlib_serial(f->st, FW);
 	assert_int_equal(raw_edit(f, &a), ST_OK);
 	assert_int_equal(diff(f, FW, s0, s0 + 1, &r), ST_OK);
 	assert_int_equal(r.d.ndel + r.d.nadd, 0);
@@ -331,7 +331,7 @@ static void
 test_max_entries(void **state)
 {
 	struct xf *f = *state;
-	uint32_t s0 = xf_serial(f, FW), first, last;
+	uint32_t s0 = testlib_serial(f->st, FW), first, last;
 	char id[16];
 	size_t entries;
 	struct rd r;
@@ -376,7 +376,7 @@ test_max_bytes(void **state)
 	}
 	xf_span(f, FW, &entries, &first, &last);
 	assert_true(entries >= 1 && entries < 4);
-	assert_int_equal(last, xf_serial(f, FW));
+	assert_int_equal(last, testlib_serial(f->st, FW));
 	/* An entry bigger than the bound is not kept at all. */
 	for (int i = 0; i < 20; i++) {
 		snprintf(id, sizeof(id), "b%d", i);
@@ -423,7 +423,7 @@ test_gap(void **state)
 	dns_journal_free(f->j);
 	xf_put(f, "web", "a3", "10.0.0.3", 8080, NULL, 1);
 	assert_int_equal(dns_journal_new(f->st, &p, &f->j), ST_OK);
-	s0 = xf_serial(f, FW);
+	s0 = testlib_serial(f->st, FW);
 	xf_span(f, FW, &entries, &first, &last);
 	assert_int_equal(entries, 2);
 	assert_int_equal(last, s0 - 1);
@@ -442,14 +442,14 @@ static void
 test_zone_inside(void **state)
 {
 	struct xf *f = *state;
-	uint32_t s0 = xf_serial(f, "mesos"), first, last;
+	uint32_t s0 = testlib_serial(f->st, "mesos"), first, last;
 	size_t entries;
 	struct rd r;
 	int i;
 
 	xf_zonefile(f, "mesos.zone", "$ORIGIN mesos.\n$TTL 60\n"
 	    "www A 192.0.2.80\n");
-	assert_int_equal(xf_serial(f, "mesos"), s0 + 1);
+	assert_int_equal(testlib_serial(f->st, "mesos"), s0 + 1);
 	assert_int_equal(diff(f, "mesos", s0, s0 + 1, &r), ST_OK);
 	assert_int_equal(r.d.nadd, 1);
 	assert_int_equal(count(r.d.add, r.d.nadd, "www.mesos", DNS_TYPE_A), 1);
@@ -525,7 +525,7 @@ test_delegation(void **state)
 {
 	struct soa_arg a = { "ns2.mesos", 1000 };
 	struct xf *f = *state;
-	uint32_t s0 = xf_serial(f, "mesos"), first, last;
+	uint32_t s0 = testlib_serial(f->st, "mesos"), first, last;
 	size_t entries;
 	struct rd r;
 

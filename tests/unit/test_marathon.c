@@ -4,9 +4,6 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,10 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <jansson.h>
@@ -30,8 +25,6 @@
 #include "fake_orch.h"
 #include "testlib.h"
 
-#define TIMEOUT_S 5
-
 struct fixture {
 	char dir[4096];
 	struct event_base *base;
@@ -40,32 +33,6 @@ struct fixture {
 	struct api_http *api;
 	uint16_t port;
 };
-
-/* One answer as the client got it. */
-struct resp {
-	int done;		/* 1 answered, -1 failed or timed out */
-	int code;
-	char *body;
-	json_t *json;
-	char ctype[128], allow[128], location[256];
-};
-
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
 
 static int
 setup(void **state)
@@ -79,7 +46,7 @@ setup(void **state)
 	assert_non_null(f->base = event_base_new());
 	assert_int_equal(store_open(f->dir, &f->st), ST_OK);
 	assert_int_equal(registry_new(f->st, &p, &f->reg), ST_OK);
-	f->port = free_port();
+	f->port = testlib_free_port();
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", f->port);
 	assert_int_equal(api_http_new(f->base, listen, f->reg, 30, &f->api),
 	    ST_OK);
@@ -104,91 +71,12 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-resp_clear(struct resp *r)
-{
-	free(r->body);
-	json_decref(r->json);
-	memset(r, 0, sizeof(*r));
-}
-
-static void
-copy_header(struct evhttp_request *req, const char *name, char *buf,
-    size_t len)
-{
-	const char *v = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    name);
-
-	snprintf(buf, len, "%s", v ? v : "");
-}
-
-static void
-on_response(struct evhttp_request *req, void *arg)
-{
-	struct resp *r = arg;
-	struct evbuffer *in;
-	size_t len;
-
-	r->done = -1;
-	if (req == NULL || evhttp_request_get_response_code(req) == 0)
-		return;
-	r->done = 1;
-	r->code = evhttp_request_get_response_code(req);
-	in = evhttp_request_get_input_buffer(req);
-	len = evbuffer_get_length(in);
-	r->body = calloc(1, len + 1);
-	assert_non_null(r->body);
-	evbuffer_remove(in, r->body, len);
-	r->json = json_loads(r->body, JSON_DECODE_ANY, NULL);
-	copy_header(req, "Content-Type", r->ctype, sizeof(r->ctype));
-	copy_header(req, "Allow", r->allow, sizeof(r->allow));
-	copy_header(req, "Location", r->location, sizeof(r->location));
-}
-
-static void
-on_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct resp *r = arg;
-
-	(void)fd, (void)what;
-	r->done = -1;
-}
-
-/* Send method uri (with body when not NULL) and run the loop until the answer. */
+/* Send method uri (with body when not NULL) and wait for the answer. */
 static void
 request(struct fixture *f, enum evhttp_cmd_type method, const char *uri,
-    const char *body, struct resp *r)
+    const char *body, struct testlib_resp *r)
 {
-	struct timeval limit = { TIMEOUT_S, 0 };
-	struct evhttp_connection *conn;
-	struct evhttp_request *req;
-	struct event *timer;
-	char clen[24];
-
-	memset(r, 0, sizeof(*r));
-	assert_non_null(conn = evhttp_connection_base_new(f->base, NULL,
-	    "127.0.0.1", f->port));
-	assert_non_null(req = evhttp_request_new(on_response, r));
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
-	    "127.0.0.1");
-	if (body) {
-		/* evhttp's client adds it itself for POST and PUT only. */
-		snprintf(clen, sizeof(clen), "%zu", strlen(body));
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Content-Length", clen);
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Content-Type", "application/json");
-		evbuffer_add(evhttp_request_get_output_buffer(req), body,
-		    strlen(body));
-	}
-	assert_non_null(timer = evtimer_new(f->base, on_timeout, r));
-	evtimer_add(timer, &limit);
-	assert_int_equal(evhttp_make_request(conn, req, method, uri), 0);
-	while (r->done == 0)
-		event_base_loop(f->base, EVLOOP_ONCE);
-	event_free(timer);
-	evhttp_connection_free(conn);
-	assert_int_equal(r->done, 1);
+	testlib_http(f->base, f->port, method, uri, body, r);
 }
 
 static const char *
@@ -198,7 +86,7 @@ jstr(const json_t *j, const char *key)
 }
 
 static void
-assert_json_answer(const struct resp *r, int code)
+assert_json_answer(const struct testlib_resp *r, int code)
 {
 	if (r->code != code)
 		print_error("status %d, body %s\n", r->code, r->body);
@@ -215,7 +103,7 @@ deployment_result(void)
 }
 
 static void
-assert_deployment_result(const struct resp *r)
+assert_deployment_result(const struct testlib_resp *r)
 {
 	assert_json_answer(r, 200);
 	assert_string_equal(jstr(r->json, "version"), "2026-11-23T15:00:00.000Z");
@@ -226,18 +114,18 @@ static void
 test_ping(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	api_http_set_orch(f->api, NULL);
 	request(f, EVHTTP_REQ_GET, "/ping", NULL, &r);
 	assert_int_equal(r.code, 200);
 	assert_string_equal(r.body, "pong\n");
 	assert_string_equal(r.ctype, "text/plain; charset=utf-8");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 	request(f, EVHTTP_REQ_POST, "/ping", "{}", &r);
 	assert_int_equal(r.code, 405);
 	assert_string_equal(r.allow, "GET, HEAD");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 	assert_int_equal(fake_orch.calls, 0);
 }
 
@@ -245,18 +133,18 @@ static void
 test_no_orch(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	api_http_set_orch(f->api, NULL);
 	request(f, EVHTTP_REQ_GET, "/v2/apps", NULL, &r);
 	assert_json_answer(&r, 503);
 	assert_non_null(jstr(r.json, "message"));
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 	/* The /v1 API does not depend on it. */
 	request(f, EVHTTP_REQ_GET, "/health", NULL, &r);
 	assert_json_answer(&r, 200);
 	assert_string_equal(jstr(r.json, "status"), "ok");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 	assert_int_equal(fake_orch.calls, 0);
 }
 
@@ -264,7 +152,7 @@ static void
 test_apps_list(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, json_pack("{s:[{s:s}]}", "apps", "id",
 	    "/prod/web"));
@@ -279,21 +167,21 @@ test_apps_list(void **state)
 	assert_string_equal(fake_orch.last.filter_cmd, "sleep 10");
 	assert_string_equal(fake_orch.last.filter_label, "env==prod");
 	assert_int_equal(fake_orch.last.embed_tasks, 1);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	request(f, EVHTTP_REQ_GET, "/v2/apps/", NULL, &r);
 	assert_json_answer(&r, 200);
 	assert_null(fake_orch.last.filter_id);
 	assert_null(fake_orch.last.filter_label);
 	assert_int_equal(fake_orch.last.embed_tasks, 0);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_apps_create(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, json_pack("{s:s,s:i,s:[]}", "id", "/prod/web",
 	    "instances", 2, "deployments"));
@@ -304,7 +192,7 @@ test_apps_create(void **state)
 	assert_string_equal(jstr(r.json, "id"), "/prod/web");
 	assert_string_equal(fake_orch.last.fn, "orch_app_create");
 	assert_string_equal(jstr(fake_orch.last.body, "cmd"), "sleep 100");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
@@ -312,7 +200,7 @@ test_invalid_json(void **state)
 {
 	static const char *const bodies[] = { "{\"id\":", "not json", "" };
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 	json_t *d;
 
 	for (size_t i = 0; i < 3; i++) {
@@ -323,11 +211,11 @@ test_invalid_json(void **state)
 		assert_string_equal(jstr(d, "path"), "/");
 		assert_true(strlen(json_string_value(json_array_get(
 		    json_object_get(d, "errors"), 0))) > 0);
-		resp_clear(&r);
+		testlib_resp_clear(&r);
 	}
 	request(f, EVHTTP_REQ_PUT, "/v2/apps/web", "[1,", &r);
 	assert_json_answer(&r, 400);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 	assert_int_equal(fake_orch.calls, 0);
 }
 
@@ -335,7 +223,7 @@ static void
 test_invalid_app(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_EINVAL, NULL);
 	fake_orch.canned.details = json_pack("[{s:s,s:[s]}]", "path",
@@ -347,21 +235,21 @@ test_invalid_app(void **state)
 	assert_true(json_equal(json_object_get(r.json, "details"),
 	    fake_orch.canned.details));
 	assert_true(fake_orch.cleared >= 1);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_exists(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_EEXIST, NULL);
 	request(f, EVHTTP_REQ_POST, "/v2/apps", "{\"id\":\"web\"}", &r);
 	assert_json_answer(&r, 409);
 	assert_string_equal(jstr(r.json, "message"),
 	    "An app with id [/web] already exists.");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
@@ -370,7 +258,7 @@ test_app_get(void **state)
 	static const char *const uris[] = { "/v2/apps/prod/web",
 	    "/v2/apps//prod/web", "/v2/apps/%2Fprod%2Fweb", "/v2/apps/prod/web/" };
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, json_pack("{s:{s:s}}", "app", "id",
 	    "/prod/web"));
@@ -381,7 +269,7 @@ test_app_get(void **state)
 		    "/prod/web");
 		assert_string_equal(fake_orch.last.fn, "orch_app_json");
 		assert_string_equal(fake_orch.last.id, "/prod/web");
-		resp_clear(&r);
+		testlib_resp_clear(&r);
 	}
 }
 
@@ -389,27 +277,27 @@ static void
 test_app_not_found(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_ENOTFOUND, NULL);
 	request(f, EVHTTP_REQ_GET, "/v2/apps/nope", NULL, &r);
 	assert_json_answer(&r, 404);
 	assert_string_equal(jstr(r.json, "message"), "App '/nope' does not exist");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 	/* orch's own sentence wins. */
 	fake_orch.canned.message = "App '/other' does not exist";
 	request(f, EVHTTP_REQ_DELETE, "/v2/apps/nope", NULL, &r);
 	assert_json_answer(&r, 404);
 	assert_string_equal(jstr(r.json, "message"),
 	    "App '/other' does not exist");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_put(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, deployment_result());
 	request(f, EVHTTP_REQ_PUT, "/v2/apps/prod/web?force=true",
@@ -422,19 +310,19 @@ test_app_put(void **state)
 	assert_int_equal(fake_orch.last.force, 1);
 	assert_int_equal(json_integer_value(json_object_get(fake_orch.last.body,
 	    "instances")), 3);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_OK, deployment_result());
 	request(f, EVHTTP_REQ_PUT, "/v2/apps/web?partialUpdate=false",
 	    "{\"cmd\":\"y\"}", &r);
 	assert_deployment_result(&r);
 	assert_int_equal(fake_orch.last.partial, 0);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	request(f, EVHTTP_REQ_PUT, "/v2/apps/web?partialUpdate=maybe",
 	    "{\"cmd\":\"y\"}", &r);
 	assert_json_answer(&r, 400);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	/* A PUT that creates answers like POST. */
 	fake_orch_answer(ST_OK, json_pack("{s:s}", "id", "/prod/new"));
@@ -443,14 +331,14 @@ test_app_put(void **state)
 	assert_json_answer(&r, 201);
 	assert_string_equal(r.location, "/v2/apps/prod/new");
 	assert_int_equal(fake_orch.last.force, 0);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_patch(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, deployment_result());
 	request(f, EVHTTP_REQ_PATCH, "/v2/apps/web", "{\"instances\":0}", &r);
@@ -459,14 +347,14 @@ test_app_patch(void **state)
 	assert_string_equal(fake_orch.last.id, "/web");
 	assert_int_equal(fake_orch.last.partial, 1);
 	assert_int_equal(fake_orch.last.force, 0);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_locked(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_ECONFLICT, NULL);
 	fake_orch.canned.deployments = json_pack("[{s:s}]", "id", "d-7");
@@ -477,14 +365,14 @@ test_app_locked(void **state)
 	    "option '?force=true'."));
 	assert_string_equal(jstr(json_array_get(json_object_get(r.json,
 	    "deployments"), 0), "id"), "d-7");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_delete(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, deployment_result());
 	request(f, EVHTTP_REQ_DELETE, "/v2/apps/prod/web?force=true", NULL, &r);
@@ -492,18 +380,18 @@ test_app_delete(void **state)
 	assert_string_equal(fake_orch.last.fn, "orch_app_delete");
 	assert_string_equal(fake_orch.last.id, "/prod/web");
 	assert_int_equal(fake_orch.last.force, 1);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 	request(f, EVHTTP_REQ_DELETE, "/v2/apps/web?force=maybe", NULL, &r);
 	assert_json_answer(&r, 400);
 	assert_int_equal(fake_orch.calls, 1);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_restart(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, deployment_result());
 	request(f, EVHTTP_REQ_POST, "/v2/apps/prod/web/restart?force=true", "",
@@ -512,14 +400,14 @@ test_app_restart(void **state)
 	assert_string_equal(fake_orch.last.fn, "orch_app_restart");
 	assert_string_equal(fake_orch.last.id, "/prod/web");
 	assert_int_equal(fake_orch.last.force, 1);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_tasks(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, json_pack("{s:[{s:s,s:s}]}", "tasks", "id",
 	    "prod_web.1", "host", "127.0.0.1"));
@@ -529,14 +417,14 @@ test_app_tasks(void **state)
 	assert_string_equal(fake_orch.last.fn, "orch_tasks_json");
 	assert_string_equal(fake_orch.last.id, "/prod/web");
 	assert_null(fake_orch.last.status);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_tasks_delete(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, deployment_result());
 	request(f, EVHTTP_REQ_DELETE, "/v2/apps/prod/web/tasks?scale=true", NULL,
@@ -547,14 +435,14 @@ test_app_tasks_delete(void **state)
 	assert_null(fake_orch.last.task_ids);
 	assert_int_equal(fake_orch.last.scale, 1);
 	assert_int_equal(fake_orch.last.force, 0);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_tasks_delete_host(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 	json_t *want;
 
 	/* ?host= kills the tasks that orch lists on that host. */
@@ -572,7 +460,7 @@ test_app_tasks_delete_host(void **state)
 	json_decref(want);
 	assert_int_equal(fake_orch.last.scale, 0);
 	assert_int_equal(fake_orch.last.force, 1);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	/* No task there: nothing to kill. */
 	request(f, EVHTTP_REQ_DELETE, "/v2/apps/web/tasks?host=10.9.9.9", NULL,
@@ -580,14 +468,14 @@ test_app_tasks_delete_host(void **state)
 	assert_json_answer(&r, 200);
 	assert_int_equal(json_array_size(json_object_get(r.json, "tasks")), 0);
 	assert_string_equal(fake_orch.last.fn, "orch_tasks_json");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_task_delete(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 	json_t *want;
 
 	fake_orch_answer(ST_OK, json_pack("{s:[{s:s,s:s}]}", "tasks", "id",
@@ -603,27 +491,27 @@ test_app_task_delete(void **state)
 	assert_true(json_equal(fake_orch.last.task_ids, want));
 	json_decref(want);
 	assert_int_equal(fake_orch.last.scale, 0);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_OK, deployment_result());
 	request(f, EVHTTP_REQ_DELETE, "/v2/apps/prod/web/tasks/prod_web.a1"
 	    "?scale=true", NULL, &r);
 	assert_deployment_result(&r);
 	assert_int_equal(fake_orch.last.scale, 1);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_ENOTFOUND, NULL);
 	request(f, EVHTTP_REQ_DELETE, "/v2/apps/web/tasks/zz", NULL, &r);
 	assert_json_answer(&r, 404);
 	assert_string_equal(jstr(r.json, "message"), "Task 'zz' does not exist");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_app_versions(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, json_pack("{s:[s]}", "versions",
 	    "2026-11-23T15:00:00.000Z"));
@@ -632,7 +520,7 @@ test_app_versions(void **state)
 	assert_true(json_equal(r.json, fake_orch.canned.out));
 	assert_string_equal(fake_orch.last.fn, "orch_app_versions_json");
 	assert_string_equal(fake_orch.last.id, "/prod/web");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_OK, json_pack("{s:s}", "id", "/prod/web"));
 	request(f, EVHTTP_REQ_GET, "/v2/apps/prod/web/versions/"
@@ -641,14 +529,14 @@ test_app_versions(void **state)
 	assert_string_equal(fake_orch.last.fn, "orch_app_version_json");
 	assert_string_equal(fake_orch.last.id, "/prod/web");
 	assert_string_equal(fake_orch.last.version, "2026-11-23T15:00:00.000Z");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_tasks(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, json_pack("{s:[]}", "tasks"));
 	request(f, EVHTTP_REQ_GET, "/v2/tasks?status=running", NULL, &r);
@@ -657,14 +545,14 @@ test_tasks(void **state)
 	assert_string_equal(fake_orch.last.fn, "orch_tasks_json");
 	assert_null(fake_orch.last.id);
 	assert_string_equal(fake_orch.last.status, "running");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_tasks_delete(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 	json_t *want;
 
 	fake_orch_answer(ST_OK, deployment_result());
@@ -677,7 +565,7 @@ test_tasks_delete(void **state)
 	assert_true(json_equal(fake_orch.last.task_ids, want));
 	json_decref(want);
 	assert_int_equal(fake_orch.last.scale, 1);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	request(f, EVHTTP_REQ_POST, "/v2/tasks/delete", "{\"ids\":[\"a\",3]}",
 	    &r);
@@ -685,35 +573,35 @@ test_tasks_delete(void **state)
 	assert_string_equal(jstr(json_array_get(json_object_get(r.json,
 	    "details"), 0), "path"), "/ids/1");
 	assert_int_equal(fake_orch.calls, 1);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_deployments(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, json_pack("[{s:s}]", "id", "d-1"));
 	request(f, EVHTTP_REQ_GET, "/v2/deployments", NULL, &r);
 	assert_json_answer(&r, 200);
 	assert_true(json_equal(r.json, fake_orch.canned.out));
 	assert_string_equal(fake_orch.last.fn, "orch_deployments_json");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_OK, json_pack("{s:s}", "id", "d-1"));
 	request(f, EVHTTP_REQ_GET, "/v2/deployments/d-1", NULL, &r);
 	assert_json_answer(&r, 200);
 	assert_string_equal(fake_orch.last.fn, "orch_deployment_json");
 	assert_string_equal(fake_orch.last.id, "d-1");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_ENOTFOUND, NULL);
 	request(f, EVHTTP_REQ_GET, "/v2/deployments/d-2", NULL, &r);
 	assert_json_answer(&r, 404);
 	assert_string_equal(jstr(r.json, "message"),
 	    "DeploymentPlan d-2 does not exist");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_OK, deployment_result());
 	request(f, EVHTTP_REQ_DELETE, "/v2/deployments/d-1", NULL, &r);
@@ -721,27 +609,27 @@ test_deployments(void **state)
 	assert_string_equal(fake_orch.last.fn, "orch_deployment_cancel");
 	assert_string_equal(fake_orch.last.id, "d-1");
 	assert_int_equal(fake_orch.last.force, 0);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_OK, NULL);
 	request(f, EVHTTP_REQ_DELETE, "/v2/deployments/d-1?force=true", NULL, &r);
 	assert_int_equal(r.code, 202);
 	assert_int_equal(fake_orch.last.force, 1);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_ENOTFOUND, NULL);
 	request(f, EVHTTP_REQ_DELETE, "/v2/deployments/d-9", NULL, &r);
 	assert_json_answer(&r, 404);
 	assert_string_equal(jstr(r.json, "message"),
 	    "DeploymentPlan d-9 does not exist");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
 test_info(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, json_pack("{s:s,s:s}", "name", "stadion",
 	    "frameworkId", "fw-1"));
@@ -749,7 +637,7 @@ test_info(void **state)
 	assert_json_answer(&r, 200);
 	assert_true(json_equal(r.json, fake_orch.canned.out));
 	assert_string_equal(fake_orch.last.fn, "orch_info_json");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 static void
@@ -768,13 +656,13 @@ test_method_not_allowed(void **state)
 		{ EVHTTP_REQ_PUT, "/v2/deployments/d-1", "GET, HEAD, DELETE" },
 	};
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		request(f, cases[i].method, cases[i].uri, "{}", &r);
 		assert_json_answer(&r, 405);
 		assert_string_equal(r.allow, cases[i].allow);
-		resp_clear(&r);
+		testlib_resp_clear(&r);
 	}
 	assert_int_equal(fake_orch.calls, 0);
 }
@@ -786,12 +674,12 @@ test_unknown_route(void **state)
 	    "/v2/tasks/x", "/v2/deployments/a/b", "/v2/apps/%2F",
 	    "/v2/apps/a%00b", "/v2/queue/web", "/v2/queue/delay" };
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
 		request(f, EVHTTP_REQ_GET, uris[i], NULL, &r);
 		assert_json_answer(&r, 404);
-		resp_clear(&r);
+		testlib_resp_clear(&r);
 	}
 	assert_int_equal(fake_orch.calls, 0);
 }
@@ -800,20 +688,20 @@ static void
 test_queue_and_events(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	fake_orch_answer(ST_OK, json_pack("{s:[]}", "queue"));
 	request(f, EVHTTP_REQ_GET, "/v2/queue", NULL, &r);
 	assert_json_answer(&r, 200);
 	assert_string_equal(fake_orch.last.fn, "orch_queue_json");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_OK, NULL);
 	request(f, EVHTTP_REQ_DELETE, "/v2/queue/prod/web/delay", NULL, &r);
 	assert_int_equal(r.code, 204);
 	assert_string_equal(fake_orch.last.fn, "orch_queue_reset");
 	assert_string_equal(fake_orch.last.id, "/prod/web");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	fake_orch_answer(ST_ENOTFOUND, NULL);
 	fake_orch.canned.message = "Application /x not found in tasks queue.";
@@ -821,17 +709,17 @@ test_queue_and_events(void **state)
 	assert_json_answer(&r, 404);
 	assert_string_equal(jstr(r.json, "message"),
 	    "Application /x not found in tasks queue.");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	request(f, EVHTTP_REQ_POST, "/v2/queue", "{}", &r);
 	assert_json_answer(&r, 405);
 	assert_string_equal(r.allow, "GET, HEAD");
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 
 	/* The stream is served by api/events.c; without one, 503. */
 	request(f, EVHTTP_REQ_GET, "/v2/events", NULL, &r);
 	assert_json_answer(&r, 503);
-	resp_clear(&r);
+	testlib_resp_clear(&r);
 }
 
 int

@@ -213,22 +213,6 @@ run(struct fx *f, int want, unsigned ms)
 	event_base_dispatch(f->base);
 }
 
-static uint32_t
-serial(struct fx *f)
-{
-	uint8_t apex[DNS_NAME_MAX];
-	struct store_txn *txn;
-	uint32_t s;
-	size_t len;
-
-	assert_int_equal(dns_name_from_text("marathon.mesos", apex, &len), 0);
-	assert_int_equal(store_reader_new(f->st, &txn), ST_OK);
-	assert_int_equal(store_reader_begin(txn), ST_OK);
-	assert_int_equal(dns_zone_serial(txn, apex, len, &s), ST_OK);
-	store_reader_free(txn);
-	return s;
-}
-
 /* A burst of changes: one NOTIFY per secondary, of the last serial. */
 static void
 test_coalesced(void **state)
@@ -245,7 +229,8 @@ test_coalesced(void **state)
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(f->sec[i].got, 1);
 		assert_string_equal(f->sec[i].zone[0], "marathon.mesos.");
-		assert_int_equal(f->sec[i].serial[0], serial(f));
+		assert_int_equal(f->sec[i].serial[0],
+		    testlib_serial(f->st, "marathon.mesos"));
 	}
 }
 
@@ -296,7 +281,7 @@ test_newer_serial(void **state)
 	f->sec[0].mode = SEC_LATE;
 	f->sec[0].answer_from = 3;
 	put(f, "a1", "none");
-	first = serial(f);
+	first = testlib_serial(f->st, "marathon.mesos");
 	run(f, 1, 2000);
 	assert_int_equal(f->sec[0].got, 1);
 	put(f, "a2", "none");

@@ -4,9 +4,6 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,10 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <jansson.h>
@@ -31,8 +26,6 @@
 #include "util/error.h"
 #include "testlib.h"
 
-#define TIMEOUT_S 5
-
 struct fixture {
 	char dir[4096];
 	struct event_base *base;
@@ -40,13 +33,6 @@ struct fixture {
 	struct registry *reg;
 	struct api_http *api;
 	uint16_t port;
-};
-
-struct resp {
-	int done;		/* 1 answered, -1 failed or timed out */
-	int code;
-	json_t *json;
-	char allow[64];
 };
 
 /* One RRset of one origin at a name. */
@@ -105,23 +91,6 @@ seed_txn(struct store_txn *txn, void *arg)
 	return store_txn_error(txn);
 }
 
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
 static int
 setup(void **state)
 {
@@ -136,7 +105,7 @@ setup(void **state)
 	assert_int_equal(testlib_zones(f->st), ST_OK);
 	assert_int_equal(store_write(f->st, seed_txn, NULL), ST_OK);
 	assert_int_equal(registry_new(f->st, &p, &f->reg), ST_OK);
-	f->port = free_port();
+	f->port = testlib_free_port();
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", f->port);
 	assert_int_equal(api_http_new(f->base, listen, f->reg, 30, &f->api),
 	    ST_OK);
@@ -160,60 +129,10 @@ teardown(void **state)
 }
 
 static void
-on_response(struct evhttp_request *req, void *arg)
-{
-	struct resp *r = arg;
-	struct evbuffer *in;
-	const char *allow;
-	size_t len;
-	char *body;
-
-	r->done = -1;
-	if (req == NULL || evhttp_request_get_response_code(req) == 0)
-		return;
-	r->done = 1;
-	r->code = evhttp_request_get_response_code(req);
-	in = evhttp_request_get_input_buffer(req);
-	len = evbuffer_get_length(in);
-	assert_non_null(body = calloc(1, len + 1));
-	evbuffer_remove(in, body, len);
-	r->json = json_loads(body, JSON_DECODE_ANY, NULL);
-	free(body);
-	allow = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Allow");
-	snprintf(r->allow, sizeof(r->allow), "%s", allow ? allow : "");
-}
-
-static void
-on_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	((struct resp *)arg)->done = -1;
-}
-
-static void
 request(struct fixture *f, enum evhttp_cmd_type method, const char *uri,
-    struct resp *r)
+    struct testlib_resp *r)
 {
-	struct timeval limit = { TIMEOUT_S, 0 };
-	struct evhttp_connection *conn;
-	struct evhttp_request *req;
-	struct event *timer;
-
-	memset(r, 0, sizeof(*r));
-	assert_non_null(conn = evhttp_connection_base_new(f->base, NULL,
-	    "127.0.0.1", f->port));
-	assert_non_null(req = evhttp_request_new(on_response, r));
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
-	    "127.0.0.1");
-	assert_non_null(timer = evtimer_new(f->base, on_timeout, r));
-	evtimer_add(timer, &limit);
-	assert_int_equal(evhttp_make_request(conn, req, method, uri), 0);
-	while (r->done == 0)
-		event_base_loop(f->base, EVLOOP_ONCE);
-	event_free(timer);
-	evhttp_connection_free(conn);
-	assert_int_equal(r->done, 1);
+	testlib_http(f->base, f->port, method, uri, NULL, r);
 }
 
 /* Record i of list is name type ttl data. */
@@ -284,36 +203,36 @@ static void
 test_http(void **state)
 {
 	struct fixture *f = *state;
-	struct resp r;
+	struct testlib_resp r;
 
 	request(f, EVHTTP_REQ_GET, "/v1/records?zone=mesos", &r);
 	assert_int_equal(r.code, 200);
 	assert_int_equal(json_array_size(r.json), 4);
 	assert_record(r.json, 2, "mail.mesos.", "MX", 3600, "10 mx.mesos.");
-	json_decref(r.json);
+	testlib_resp_clear(&r);
 	request(f, EVHTTP_REQ_GET, "/v1/records/", &r);
 	assert_int_equal(r.code, 200);
 	assert_int_equal(json_array_size(r.json), 5);
-	json_decref(r.json);
+	testlib_resp_clear(&r);
 	request(f, EVHTTP_REQ_GET, "/v1/records?zone=example.org", &r);
 	assert_int_equal(r.code, 404);
 	assert_string_equal(json_string_value(json_object_get(r.json,
 	    "message")), "zone 'example.org' not found");
-	json_decref(r.json);
+	testlib_resp_clear(&r);
 	request(f, EVHTTP_REQ_GET, "/v1/records?zone=a..b", &r);
 	assert_int_equal(r.code, 400);
-	json_decref(r.json);
+	testlib_resp_clear(&r);
 	request(f, EVHTTP_REQ_DELETE, "/v1/records?zone=mesos", &r);
 	assert_int_equal(r.code, 405);
 	assert_string_equal(r.allow, "GET, HEAD");
-	json_decref(r.json);
+	testlib_resp_clear(&r);
 	request(f, EVHTTP_REQ_GET, "/v1/records/db.mesos", &r);
 	assert_int_equal(r.code, 404);
-	json_decref(r.json);
+	testlib_resp_clear(&r);
 	api_http_set_store(f->api, NULL);
 	request(f, EVHTTP_REQ_GET, "/v1/records", &r);
 	assert_int_equal(r.code, 503);
-	json_decref(r.json);
+	testlib_resp_clear(&r);
 }
 
 int

@@ -119,22 +119,6 @@ node_rrs(struct fixture *f, const char *name, uint16_t type,
 	return n;
 }
 
-static uint32_t
-zone_serial(struct fixture *f)
-{
-	uint8_t apex[DNS_NAME_MAX];
-	struct store_txn *txn;
-	uint32_t serial;
-	size_t len;
-
-	assert_int_equal(dns_name_from_text(ZONE, apex, &len), ST_OK);
-	assert_int_equal(store_reader_new(f->st, &txn), ST_OK);
-	assert_int_equal(store_reader_begin(txn), ST_OK);
-	assert_int_equal(dns_zone_serial(txn, apex, len, &serial), ST_OK);
-	store_reader_free(txn);
-	return serial;
-}
-
 static int
 put(struct fixture *f, const char *svc, const char *id, const char *body,
     enum registry_mode mode, struct registry_error *e, json_t **out)
@@ -184,7 +168,7 @@ test_register_publishes(void **state)
 	static const uint8_t a1[4] = { 10, 0, 0, 1 }, a2[4] = { 10, 0, 0, 2 };
 	struct rr_copy rrs[8];
 	struct registry_error e;
-	uint32_t serial = zone_serial(f);
+	uint32_t serial = testlib_serial(f->st, ZONE);
 	json_t *out = NULL;
 
 	assert_int_equal(registry_index(f->reg), 0);
@@ -193,7 +177,7 @@ test_register_publishes(void **state)
 	    "\"weight\": 3}", REGISTRY_CREATE, &e, &out), ST_OK);
 	assert_int_equal(registry_index(f->reg), 1);
 	assert_int_equal(f->last_change, 1);
-	assert_int_equal(zone_serial(f), serial + 1);
+	assert_int_equal(testlib_serial(f->st, ZONE), serial + 1);
 	assert_string_equal(json_string_value(json_object_get(out, "health")),
 	    "none");
 	assert_non_null(json_object_get(out, "registeredAt"));
@@ -216,7 +200,7 @@ test_register_publishes(void **state)
 	    "\"ports\": [{\"port\": 8081}]}");
 	put_ok(f, "/prod/web", "{\"id\": \"a3\", \"address\": \"10.0.0.2\"}");
 	assert_int_equal(registry_index(f->reg), 3);
-	assert_int_equal(zone_serial(f), serial + 3);
+	assert_int_equal(testlib_serial(f->st, ZONE), serial + 3);
 	assert_int_equal(node_rrs(f, "web-prod." ZONE, DNS_TYPE_A, rrs, 8), 2);
 	assert_memory_equal(rrs[0].rdata, a1, 4);
 	assert_int_equal(rrs[0].weight, 4);
@@ -382,11 +366,11 @@ test_delete(void **state)
 	put_ok(f, "/prod/web", "{\"id\": \"a\", \"address\": \"10.0.0.1\", "
 	    "\"ports\": [{\"port\": 80, \"name\": \"http\"}]}");
 	put_ok(f, "/prod/web", "{\"id\": \"b\", \"address\": \"10.0.0.2\"}");
-	serial = zone_serial(f);
+	serial = testlib_serial(f->st, ZONE);
 	assert_int_equal(registry_instance_delete(f->reg, "/prod/web", "a"),
 	    ST_OK);
 	assert_int_equal(registry_index(f->reg), 3);
-	assert_int_equal(zone_serial(f), serial + 1);
+	assert_int_equal(testlib_serial(f->st, ZONE), serial + 1);
 	assert_int_equal(node_rrs(f, "web-prod-a." ZONE, DNS_TYPE_A, rrs, 4),
 	    -1);
 	assert_int_equal(node_rrs(f, "_web-prod._tcp." ZONE, DNS_TYPE_SRV,

@@ -19,29 +19,12 @@
 #include "dns/rrl.h"
 #include "util/error.h"
 #include "util/wire.h"
-
-static struct sockaddr_storage
-ip(const char *text)
-{
-	struct sockaddr_storage ss;
-
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(text, ':')) {
-		ss.ss_family = AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, text,
-		    &((struct sockaddr_in6 *)&ss)->sin6_addr), 1);
-	} else {
-		ss.ss_family = AF_INET;
-		assert_int_equal(inet_pton(AF_INET, text,
-		    &((struct sockaddr_in *)&ss)->sin_addr), 1);
-	}
-	return ss;
-}
+#include "testlib.h"
 
 static enum dns_rrl_verdict
 check(struct dns_rrl *r, const char *addr, double now)
 {
-	struct sockaddr_storage ss = ip(addr);
+	struct sockaddr_storage ss = testlib_addr(addr);
 
 	return dns_rrl_check(r, (struct sockaddr *)&ss, now);
 }

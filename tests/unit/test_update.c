@@ -217,23 +217,6 @@ count(const char *name, uint16_t type)
 	return n;
 }
 
-static uint32_t
-serial(void)
-{
-	uint8_t apex[DNS_NAME_MAX];
-	size_t len;
-	uint32_t s = 0;
-	struct store_txn *txn;
-
-	dns_name_from_text("marathon.mesos", apex, &len);
-	assert_int_equal(store_reader_new(F->st, &txn), ST_OK);
-	assert_int_equal(store_reader_begin(txn), ST_OK);
-	assert_int_equal(dns_zone_serial(txn, apex, len, &s), ST_OK);
-	store_reader_end(txn);
-	store_reader_free(txn);
-	return s;
-}
-
 static void
 test_tsig_verdicts(void **state)
 {
@@ -255,7 +238,7 @@ test_tsig_verdicts(void **state)
 	    UP(add)), DNS_RCODE_NOTAUTH);
 	assert_int_equal(F->tsig_error, DNS_TSIG_BADTIME);
 	assert_int_equal(count("x.marathon.mesos", DNS_TYPE_A), 0);
-	assert_int_equal(serial(), 1);
+	assert_int_equal(testlib_serial(F->st, "marathon.mesos"), 1);
 }
 
 static void
@@ -285,11 +268,11 @@ test_add_and_delete(void **state)
 	assert_int_equal(count("db.marathon.mesos", DNS_TYPE_A), 2);
 	assert_int_equal(count("_db._tcp.marathon.mesos", DNS_TYPE_SRV), 1);
 	assert_int_equal(count("db.marathon.mesos", DNS_TYPE_TXT), 1);
-	assert_int_equal(serial(), 2);
+	assert_int_equal(testlib_serial(F->st, "marathon.mesos"), 2);
 	/* A duplicate changes nothing, the serial stays. */
 	assert_int_equal(upd(NULL, UP(rr("db.marathon.mesos. 30 IN A 10.1.1.1",
 	    0))), DNS_RCODE_NOERROR);
-	assert_int_equal(serial(), 2);
+	assert_int_equal(testlib_serial(F->st, "marathon.mesos"), 2);
 	/* Delete one RR, then the TXT RRset, then the whole name. */
 	assert_int_equal(upd(NULL, UP(rr("db.marathon.mesos. 0 IN A 10.1.1.1",
 	    LDNS_RR_CLASS_NONE))), DNS_RCODE_NOERROR);
@@ -301,7 +284,7 @@ test_add_and_delete(void **state)
 	assert_int_equal(upd(NULL, UP(rr_empty("db.marathon.mesos.",
 	    LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY))), DNS_RCODE_NOERROR);
 	assert_int_equal(count("db.marathon.mesos", DNS_TYPE_A), 0);
-	assert_int_equal(serial(), 5);
+	assert_int_equal(testlib_serial(F->st, "marathon.mesos"), 5);
 	/* The apex's SOA and NS stay whatever is asked. */
 	assert_int_equal(upd(NULL, UP(rr_empty("marathon.mesos.",
 	    LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY), rr_empty("marathon.mesos.",
@@ -354,7 +337,7 @@ test_prerequisites(void **state)
 static void
 test_all_or_nothing(void **state)
 {
-	uint32_t s = serial();
+	uint32_t s = testlib_serial(F->st, "marathon.mesos");
 
 	(void)state;
 	assert_int_equal(upd(NULL, UP(rr("n.marathon.mesos. 30 IN A 10.3.0.1",
@@ -363,7 +346,7 @@ test_all_or_nothing(void **state)
 	    0), rr("n.marathon.mesos. 30 CH A 10.3.0.1", 0))),
 	    DNS_RCODE_FORMERR);
 	assert_int_equal(count("n.marathon.mesos", DNS_TYPE_A), 0);
-	assert_int_equal(serial(), s);
+	assert_int_equal(testlib_serial(F->st, "marathon.mesos"), s);
 }
 
 static void

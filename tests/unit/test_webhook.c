@@ -26,6 +26,7 @@
 #include "api/webhook.h"
 #include "util/bus.h"
 #include "util/error.h"
+#include "testlib.h"
 
 #define MAX_HITS 32
 
@@ -264,24 +265,6 @@ test_retry(void **state)
 	webhook_free(w);
 }
 
-/* A loopback port where nobody listens. */
-static unsigned
-closed_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
 static void
 test_dead(void **state)
 {
@@ -294,7 +277,7 @@ test_dead(void **state)
 	unsigned long sent, dropped;
 	double t0 = now();
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook", closed_port());
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook", testlib_free_port());
 	assert_int_equal(webhook_new(fx->base, fx->bus, urls, 1, types, 1, &w),
 	    ST_OK);
 	want.w = w;
@@ -317,7 +300,7 @@ test_bound(void **state)
 	const char *urls[] = { url };
 	unsigned long sent, dropped;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", closed_port());
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", testlib_free_port());
 	assert_int_equal(webhook_new(fx->base, fx->bus, urls, 1, NULL, 0, &w),
 	    ST_OK);
 	/* Without the loop running, nothing ends: the oldest make room. */

@@ -191,7 +191,7 @@ test_ixfr_applies(void **state)
 	int inc;
 
 	for (int round = 0; round < 12; round++) {
-		serials[round] = xf_serial(f, FW);
+		serials[round] = testlib_serial(f->st, FW);
 		sets[round] = xf_axfr_set(f, FW, &nsets[round]);
 		snprintf(id, sizeof(id), "a%d", round % 4);
 		switch (round % 3) {
@@ -235,7 +235,7 @@ test_ixfr_fallbacks(void **state)
 	struct xf *f = *state;
 	struct xf_msgs ms = { .n = 0 };
 	struct xf_req udp = { .udp = 1 };
-	uint32_t s0 = xf_serial(f, FW);
+	uint32_t s0 = testlib_serial(f->st, FW);
 	char **v, **old, **now, **got;
 	size_t n, nold, nnow, ngot;
 	uint8_t rcode;

@@ -185,23 +185,6 @@ zone_flags(struct fixture *f, const char *name)
 	return rc == ST_OK && zkl == klen ? flags : -1;
 }
 
-static uint32_t
-serial_of(struct fixture *f, const char *name)
-{
-	uint8_t wire[DNS_NAME_MAX];
-	struct store_txn *txn;
-	uint32_t serial = 0;
-	size_t wlen;
-
-	assert_int_equal(dns_name_from_text(name, wire, &wlen), ST_OK);
-	assert_int_equal(store_reader_new(f->st, &txn), ST_OK);
-	assert_int_equal(store_reader_begin(txn), ST_OK);
-	assert_int_equal(dns_zone_serial(txn, wire, wlen, &serial), ST_OK);
-	store_reader_end(txn);
-	store_reader_free(txn);
-	return serial;
-}
-
 static void
 assert_rdata(const struct rrset *s, int i, const void *want, size_t len)
 {
@@ -243,7 +226,7 @@ test_load(void **state)
 	assert_true(get_rrset(f, "example.stadion", 6,
 	    DNS_ORIGIN_ZONEFILE, &s));
 	assert_int_equal(s.count, 1);
-	assert_int_equal(serial_of(f, "example.stadion"), 1);
+	assert_int_equal(testlib_serial(f->st, "example.stadion"), 1);
 	assert_true(get_rrset(f, "example.stadion", 2,
 	    DNS_ORIGIN_ZONEFILE, &s));
 	assert_int_equal(s.ttl, 600);
@@ -441,14 +424,14 @@ test_builtin_zone(void **state)
 	static const uint8_t mname[] = "\3ns1\5mesos";
 
 	assert_int_equal(store_write(f->st, make_builtin, NULL), ST_OK);
-	assert_int_equal(serial_of(f, "mesos"), 5);
+	assert_int_equal(testlib_serial(f->st, "mesos"), 5);
 
 	write_zone(f, "mesos.zone", "@ SOA other. other. 99 1 1 1 1\n"
 	    "@ NS other.\n@ TXT \"hello\"\nextra A 192.0.2.7\n");
 	assert_int_equal(load(f), ST_OK);
 	assert_int_equal(f->n, 1);
 	assert_int_equal(zone_flags(f, "mesos"), DNS_ZONE_BUILTIN);
-	assert_int_equal(serial_of(f, "mesos"), 6);
+	assert_int_equal(testlib_serial(f->st, "mesos"), 6);
 	/* The built-in SOA and NS stay the only ones. */
 	assert_false(get_rrset(f, "mesos", 6, DNS_ORIGIN_ZONEFILE, &s));
 	assert_false(get_rrset(f, "mesos", 2, DNS_ORIGIN_ZONEFILE, &s));
@@ -462,7 +445,7 @@ test_builtin_zone(void **state)
 	assert_int_equal(load(f), ST_OK);
 	assert_int_equal(f->n, 0);
 	assert_int_equal(zone_flags(f, "mesos"), DNS_ZONE_BUILTIN);
-	assert_int_equal(serial_of(f, "mesos"), 7);
+	assert_int_equal(testlib_serial(f->st, "mesos"), 7);
 	assert_false(has_node(f, "extra.mesos"));
 	assert_false(get_rrset(f, "mesos", 16, DNS_ORIGIN_ZONEFILE, &s));
 	assert_true(get_rrset(f, "mesos", 6, DNS_ORIGIN_APEX, &s));

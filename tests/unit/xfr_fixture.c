@@ -5,8 +5,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,22 +136,6 @@ xf_zonefile(struct xf *f, const char *name, const char *text)
 		fail_msg("zone files: %s", err);
 }
 
-uint32_t
-xf_serial(struct xf *f, const char *zone)
-{
-	uint8_t apex[DNS_NAME_MAX];
-	struct store_txn *txn;
-	uint32_t serial;
-	size_t len;
-
-	assert_int_equal(dns_name_from_text(zone, apex, &len), ST_OK);
-	assert_int_equal(store_reader_new(f->st, &txn), ST_OK);
-	assert_int_equal(store_reader_begin(txn), ST_OK);
-	assert_int_equal(dns_zone_serial(txn, apex, len, &serial), ST_OK);
-	store_reader_free(txn);
-	return serial;
-}
-
 void
 xf_span(struct xf *f, const char *zone, size_t *entries, uint32_t *first,
     uint32_t *last)
@@ -206,8 +189,6 @@ xf_transfer(struct xf *f, const char *zone, uint16_t qtype, uint32_t serial,
 {
 	static const struct xf_req none;
 	struct sockaddr_storage ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	struct dns_xfr_req req;
 	struct xf_send s = { out, 0 };
 	uint8_t q[1024], keyname[DNS_NAME_MAX];
@@ -215,16 +196,7 @@ xf_transfer(struct xf *f, const char *zone, uint16_t qtype, uint32_t serial,
 
 	if (r == NULL)
 		r = &none;
-	memset(&ss, 0, sizeof(ss));
-	if (r->peer && strchr(r->peer, ':')) {
-		s6->sin6_family = AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, r->peer,
-		    &s6->sin6_addr), 1);
-	} else {
-		s4->sin_family = AF_INET;
-		assert_int_equal(inet_pton(AF_INET, r->peer ? r->peer :
-		    "127.0.0.1", &s4->sin_addr), 1);
-	}
+	ss = testlib_addr(r->peer ? r->peer : "127.0.0.1");
 	len = testlib_query(q, sizeof(q), 0x1234, zone, qtype, DNS_CLASS_IN, 0);
 	q[2] = 0;	/* no RD */
 	if (qtype == DNS_TYPE_IXFR) {

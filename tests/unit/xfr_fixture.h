@@ -40,7 +40,6 @@ void xf_del(struct xf *f, const char *svc, const char *id);
 /* Write dir/name with text, then load the zone files of dir. */
 void xf_zonefile(struct xf *f, const char *name, const char *text);
 
-uint32_t xf_serial(struct xf *f, const char *zone);
 void xf_span(struct xf *f, const char *zone, size_t *entries,
     uint32_t *first, uint32_t *last);
 
