@@ -139,6 +139,18 @@ test_limits(void **state)
 	assert_int_equal(lim.unavailable, 2);
 }
 
+/* A pass's numbers against the table's, named by the row. */
+static void
+expect_out(const char *what, const struct deploy_out *got,
+    const struct deploy_out *want)
+{
+	if (got->launch != want->launch || got->kill_old != want->kill_old ||
+	    got->kill_cur != want->kill_cur)
+		fail_msg("%s: launch %u kill_old %u kill_cur %u, want %u %u %u",
+		    what, got->launch, got->kill_old, got->kill_cur,
+		    want->launch, want->kill_old, want->kill_cur);
+}
+
 static void
 test_counts(void **state)
 {
@@ -191,13 +203,7 @@ test_counts(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		deploy_counts(&t[i].in, &out);
-		if (out.launch != t[i].out.launch ||
-		    out.kill_old != t[i].out.kill_old ||
-		    out.kill_cur != t[i].out.kill_cur)
-			fail_msg("%s: launch %u kill_old %u kill_cur %u, want "
-			    "%u %u %u", t[i].what, out.launch, out.kill_old,
-			    out.kill_cur, t[i].out.launch, t[i].out.kill_old,
-			    t[i].out.kill_cur);
+		expect_out(t[i].what, &out, &t[i].out);
 	}
 }
 
@@ -323,13 +329,7 @@ test_rollback(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		deploy_rollback_counts(&t[i].in, &out);
-		if (out.launch != t[i].out.launch ||
-		    out.kill_old != t[i].out.kill_old ||
-		    out.kill_cur != t[i].out.kill_cur)
-			fail_msg("%s: launch %u kill_old %u kill_cur %u, want "
-			    "%u %u %u", t[i].what, out.launch, out.kill_old,
-			    out.kill_cur, t[i].out.launch, t[i].out.kill_old,
-			    t[i].out.kill_cur);
+		expect_out(t[i].what, &out, &t[i].out);
 	}
 }
 
