@@ -357,24 +357,46 @@ od_deadline(struct orch_app *a, const char *id, int waiting, double now,
  * in DNS share w% of the answers; otherwise every task weighs 1. Changed
  * weights are one transaction.
  */
+/* Room for a write of each of a's tasks; NULL when out of memory. */
+static struct orch_write *
+od_writes(const struct orch_app *a)
+{
+	const struct orch_task *t;
+	size_t max = 1;
+
+	TAILQ_FOREACH(t, &a->tasks, entry)
+		max++;
+	return calloc(max, sizeof(struct orch_write));
+}
+
+/* The SRV weight t should have; 0 when it is not in DNS. */
+static unsigned
+od_weight_of(const struct orch_task *t, unsigned w_new, unsigned w_old)
+{
+	if (t->state != OT_RUNNING || t->kill)
+		return 0;
+	return orch_task_current(t) ? w_new : w_old;
+}
+
 static void
 od_weights(struct orch_app *a, unsigned w, const struct od_counts *k)
 {
 	struct orch_write *ws;
 	struct orch_task *t;
 	unsigned w_new, w_old, want;
-	size_t n = 0, max = 0;
+	size_t n = 0;
 
-	TAILQ_FOREACH(t, &a->tasks, entry)
-		max++;
 	deploy_canary_weights(w, k->cur_serve, k->old_serve, &w_new, &w_old);
-	if (max == 0 || (ws = calloc(max, sizeof(*ws))) == NULL)
+	/* Every pass of every app comes here: allocate only for a change. */
+	TAILQ_FOREACH(t, &a->tasks, entry)
+		if ((want = od_weight_of(t, w_new, w_old)) != 0 &&
+		    (t->weight ? t->weight : 1) != want)
+			break;
+	if (t == NULL || (ws = od_writes(a)) == NULL)
 		return;
 	TAILQ_FOREACH(t, &a->tasks, entry) {
-		if (t->state != OT_RUNNING || t->kill)
-			continue;
-		want = orch_task_current(t) ? w_new : w_old;
-		if ((t->weight ? t->weight : 1) == want)
+		want = od_weight_of(t, w_new, w_old);
+		if (want == 0 || (t->weight ? t->weight : 1) == want)
 			continue;
 		ws[n].t = t;
 		ws[n].next = *t;
@@ -382,7 +404,7 @@ od_weights(struct orch_app *a, unsigned w, const struct od_counts *k)
 		ws[n].what = W_PUT | W_PUBLISH;
 		n++;
 	}
-	if (n > 0 && orch_tasks_write(ws, n) == ST_OK)
+	if (orch_tasks_write(ws, n) == ST_OK)
 		log_info("orch: %s: new instances weigh %u, old %u in DNS",
 		    a->id, w_new, w_old);
 	free(ws);
@@ -397,12 +419,10 @@ od_switch(struct orch_app *a)
 {
 	struct orch_write *ws;
 	struct orch_task *t;
-	size_t n = 0, max = 0;
+	size_t n = 0;
 	int err;
 
-	TAILQ_FOREACH(t, &a->tasks, entry)
-		max++;
-	if ((ws = calloc(max + 1, sizeof(*ws))) == NULL)
+	if ((ws = od_writes(a)) == NULL)
 		return ST_ENOMEM;
 	TAILQ_FOREACH(t, &a->tasks, entry) {
 		if (!orch_task_alive(t) || t->state != OT_RUNNING ||
